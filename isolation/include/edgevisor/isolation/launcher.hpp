@@ -1,0 +1,54 @@
+// The Launcher turns a validated workload spec into an isolated running process.
+// Everything that can fail is prepared in the parent; the child between clone and exec only
+// runs a fixed checklist of system calls and reports the first failure as {step, errno, detail}
+// over a close-on-exec pipe (EOF means execve succeeded).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/manifests/spec.hpp"
+#include "edgevisor/unique_fd.hpp"
+
+namespace edgevisor::isolation {
+
+// Kernel features the launcher may use; detected at run time, each can be forced off so the
+// fallback paths (our floor is Linux 5.10) are testable.
+struct LauncherOptions {
+    bool allow_clone3 = true;            // false: clone() + pidfd_open()
+    bool allow_clone_into_cgroup = true; // false: write our pid to cgroup.procs in the child
+};
+
+struct LaunchRequest {
+    const manifests::Workload* workload = nullptr;  // validated; must outlive launch()
+    std::vector<std::string> extra_args;            // appended to spec.command (edgectl run -- ARGS)
+    int cgroup_fd = -1;  // directory fd of the workload's cgroup; -1 = stay in the caller's
+    int stdin_fd = -1;   // -1: /dev/null
+    int stdout_fd = -1;  // -1: inherit the caller's
+    int stderr_fd = -1;  // -1: inherit the caller's
+    std::vector<int> pass_fds;  // declared fds, become 3, 4, ... in the workload
+};
+
+struct Process {
+    UniqueFd pidfd;
+    pid_t pid = -1;  // in the caller's pid namespace; for display and cgroup.procs only
+};
+
+class Launcher {
+public:
+    explicit Launcher(LauncherOptions options = {});
+    // Starts the workload. On failure the Error names the step ("pivot_root"), its argument
+    // and errno, and no process of the workload is left running.
+    Result<Process> launch(const LaunchRequest& request);
+
+private:
+    LauncherOptions options_;
+};
+
+// Waits for the process behind a pidfd and returns its wait status (as from waitpid).
+Result<int> wait_exit(const Process& process);
+
+}  // namespace edgevisor::isolation

@@ -1,0 +1,31 @@
+// Capabilities: prepare() in the parent, the child_* steps between clone and exec.
+// Child functions allocate nothing and return 0 or an errno.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/manifests/spec.hpp"
+
+namespace edgevisor::isolation {
+
+struct CapabilityPlan {
+    std::uint64_t keep = 0;     // bit n = capability n, exactly the manifest's `add`
+    int last_cap = 0;           // highest capability the running kernel knows
+    bool non_root = false;      // target uid != 0: also raise inheritable + ambient
+    bool no_new_privileges = true;
+};
+
+// Validates against the running kernel (a capability newer than the kernel is an error).
+Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolation, uid_t target_uid);
+
+// Order in the child: drop_bounding -> lock_securebits -> (identity: setgroups/setgid/setuid)
+// -> apply_sets -> set_no_new_privs -> (close fds) -> seccomp -> execve.
+int child_drop_bounding(const CapabilityPlan& plan) noexcept;
+int child_lock_securebits(const CapabilityPlan& plan) noexcept;
+int child_apply_sets(const CapabilityPlan& plan) noexcept;
+int child_set_no_new_privs(const CapabilityPlan& plan) noexcept;
+
+}  // namespace edgevisor::isolation

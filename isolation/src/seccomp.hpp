@@ -1,0 +1,29 @@
+// Seccomp: the filter is compiled to BPF in the parent (and cached by the policy's hash);
+// the child only loads the ready program, as the last step before execve.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/manifests/spec.hpp"
+
+namespace edgevisor::isolation {
+
+struct SeccompProgram {
+    std::vector<sock_filter> instructions;  // empty: unconfined, nothing to load
+    std::string policy_hash;
+    std::vector<std::string> warnings;      // e.g. unknown syscall names in an imported profile
+    [[nodiscard]] sock_fprog fprog() const;
+};
+
+// Compiles (or fetches from the process-wide cache) the program for a spec's seccomp policy.
+Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(const manifests::Seccomp& seccomp);
+
+// In the child: loads the program (no-op when empty). Returns 0 or an errno.
+int child_load_seccomp(const SeccompProgram& program) noexcept;
+
+}  // namespace edgevisor::isolation

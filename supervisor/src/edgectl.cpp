@@ -1,0 +1,29 @@
+// edgectl: the local command line of edgevisor.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "edgectl_commands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"edgectl: the local command line of edgevisor"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "edgectl 0.1.0");
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "debug logging");
+    app.parse_complete_callback([&] {
+        spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+    });
+
+    int exit_code = 0;
+    edgevisor::edgectl::add_validate_command(app, exit_code);
+    edgevisor::edgectl::add_run_command(app, exit_code);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return exit_code;
+}
