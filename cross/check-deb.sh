@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Checks an edgevisor .deb: metadata (dpkg-deb --info), contents (dpkg-deb --contents), that
+# every ELF file is built for the package's architecture and stripped, and that every shared
+# library those files need comes from a package named in Depends (the check dpkg-shlibdeps
+# would make; it cannot look into a cross sysroot, so Depends is written by hand in
+# cmake/Packaging.cmake and verified here).
+#
+#   cross/check-deb.sh <file.deb> <amd64|arm64|armhf> [<sysroot>]
+#
+# Without a sysroot, libraries are looked up in the host's dpkg database.
+set -euo pipefail
+
+deb=${1:?usage: check-deb.sh <file.deb> <arch> [sysroot]}
+arch=${2:?usage: check-deb.sh <file.deb> <arch> [sysroot]}
+sysroot=${3:-}
+
+failures=0
+fail() {
+    echo "check-deb: FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+case $arch in
+    amd64) machine='x86-64' triplet=x86_64-linux-gnu ;;
+    arm64) machine='ARM aarch64' triplet=aarch64-linux-gnu ;;
+    armhf) machine='ARM, EABI5' triplet=arm-linux-gnueabihf ;;
+    *) echo "check-deb: unknown architecture $arch" >&2; exit 2 ;;
+esac
+
+[ -f "$deb" ] || { echo "check-deb: no such file: $deb" >&2; exit 1; }
+echo "== dpkg-deb --info $deb"
+dpkg-deb --info "$deb"
+echo "== dpkg-deb --contents $deb"
+dpkg-deb --contents "$deb"
+
+field() { dpkg-deb --field "$deb" "$1"; }
+[ "$(field Package)" = edgevisor ] || fail "Package is '$(field Package)', expected edgevisor"
+[ "$(field Architecture)" = "$arch" ] || fail "Architecture is '$(field Architecture)', expected $arch"
+[ -n "$(field Version)" ] || fail "no Version"
+depends=$(field Depends)
+[ -n "$depends" ] || fail "no Depends"
+# Package names in Depends, without version constraints.
+mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ +//; s/ +$//' | grep -v '^$')
+
+# Programs that must be in every package; add daemons here as they appear.
+for path in ./usr/bin/edgectl; do
+    dpkg-deb --contents "$deb" | awk '{ print $6 }' | grep -qx "$path" || fail "$path missing"
+done
+
+owner_of() { # soname -> Debian package that ships it (empty when unknown)
+    local soname=$1 dir
+    if [ -n "$sysroot" ]; then
+        awk -F'\t' -v so="$soname" '{ n = split($2, p, "/"); if (p[n] == so) { print $1; exit } }' \
+            "$sysroot/.edgevisor-files"
+    else
+        for dir in /lib/$triplet /usr/lib/$triplet /lib64 /usr/lib; do
+            if [ -e "$dir/$soname" ]; then
+                dpkg -S "$dir/$soname" 2>/dev/null | head -1 | cut -d: -f1 && return
+                dpkg -S "$(realpath "$dir/$soname")" 2>/dev/null | head -1 | cut -d: -f1 && return
+            fi
+        done
+    fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dpkg-deb -x "$deb" "$tmp"
+elves=0
+while IFS= read -r -d '' f; do
+    desc=$(file -b "$f")
+    [[ $desc == ELF* ]] || continue
+    elves=$((elves + 1))
+    rel=${f#"$tmp"}
+    [[ $desc == *"$machine"* ]] || fail "$rel is not built for $arch: $desc"
+    [[ $desc == *", stripped"* ]] || fail "$rel is not stripped: $desc"
+    while read -r soname; do
+        pkg=$(owner_of "$soname")
+        if [ -z "$pkg" ]; then
+            fail "$rel needs $soname, which no known package ships"
+        elif ! printf '%s\n' "${depends_pkgs[@]}" | grep -qx "$pkg"; then
+            fail "$rel needs $soname from $pkg, but Depends does not name $pkg (cmake/Packaging.cmake)"
+        else
+            echo "ok: $rel needs $soname <- $pkg"
+        fi
+    done < <(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+done < <(find "$tmp" -type f -print0)
+[ "$elves" -gt 0 ] || fail "no ELF files in the package"
+
+if [ "$failures" -gt 0 ]; then
+    echo "check-deb: $deb: $failures problem(s)" >&2
+    exit 1
+fi
+echo "check-deb: $deb ($arch): ok, $elves ELF file(s), Depends: $depends"
