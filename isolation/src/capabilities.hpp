@@ -12,14 +12,18 @@
 namespace edgevisor::isolation {
 
 struct CapabilityPlan {
-    std::uint64_t keep = 0;     // bit n = capability n, exactly the manifest's `add`
-    int last_cap = 0;           // highest capability the running kernel knows
-    bool non_root = false;      // target uid != 0: also raise inheritable + ambient
+    std::uint64_t keep = 0;  // bit n = capability n, exactly the manifest's `add`
+    int last_cap = 0;        // highest capability the running kernel knows
+    bool non_root = false;   // target uid != 0: also raise inheritable + ambient
     bool no_new_privileges = true;
+    unsigned securebits = 0;  // PR_SET_SECUREBITS value, all bits locked (see capabilities.cpp)
 };
 
-// Validates against the running kernel (a capability newer than the kernel is an error).
-Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolation, uid_t target_uid);
+// Validates against the running kernel (a capability newer than the kernel is an error), and
+// refuses noNewPrivileges: false with a seccomp filter unless CAP_SYS_ADMIN is kept (the kernel
+// would refuse to load the filter).
+Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolation,
+                                            uid_t target_uid);
 
 // Order in the child: drop_bounding -> lock_securebits -> (identity: setgroups/setgid/setuid)
 // -> apply_sets -> set_no_new_privs -> (close fds) -> seccomp -> execve.

@@ -16,12 +16,16 @@ namespace edgevisor::isolation {
 struct SeccompProgram {
     std::vector<sock_filter> instructions;  // empty: unconfined, nothing to load
     std::string policy_hash;
-    std::vector<std::string> warnings;      // e.g. unknown syscall names in an imported profile
+    std::vector<std::string> warnings;  // e.g. unknown syscall names in an imported profile
     [[nodiscard]] sock_fprog fprog() const;
 };
 
-// Compiles (or fetches from the process-wide cache) the program for a spec's seccomp policy.
-Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(const manifests::Seccomp& seccomp);
+// Compiles (or fetches from the process-wide, thread-safe cache) the program for a spec's
+// seccomp policy. `granted` are the workload's capabilities: an imported Docker profile allows
+// some calls only to holders of a capability (includes.caps). Pass spec.isolation.capabilities;
+// the default (none granted) is the stricter result. Warnings are for the caller to log.
+Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(
+    const manifests::Seccomp& seccomp, const manifests::Capabilities& granted = {});
 
 // In the child: loads the program (no-op when empty). Returns 0 or an errno.
 int child_load_seccomp(const SeccompProgram& program) noexcept;
