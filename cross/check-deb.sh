@@ -43,7 +43,8 @@ depends=$(field Depends)
 mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ +//; s/ +$//' | grep -v '^$')
 
 # Programs that must be in every package; add daemons here as they appear.
-for path in ./usr/bin/edgectl; do
+required=(./usr/bin/edgectl)
+for path in "${required[@]}"; do
     dpkg-deb --contents "$deb" | awk '{ print $6 }' | grep -qx "$path" || fail "$path missing"
 done
 

@@ -84,7 +84,7 @@ if ! apt-get "${apt_opts[@]}" update >"$cache/update.log" 2>&1; then
     log "warning: apt-get update reported errors (see $cache/update.log); continuing with the indexes it got"
     grep -E '^(E|W):' "$cache/update.log" | head -5 >&2 || true
 fi
-if ! ls "$aptdir/lists/" | grep -q "_main_binary-${arch}_Packages"; then
+if ! compgen -G "$aptdir/lists/*_main_binary-${arch}_Packages*" >/dev/null; then
     log "error: no package index for $arch was downloaded (see $cache/update.log)"
     exit 1
 fi

@@ -11,4 +11,4 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$build/packages"
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/packages/edgevisor_*_"$arch".deb)
-"$source_dir/cross/check-deb.sh" "$deb" "$arch" $sysroot
+"$source_dir/cross/check-deb.sh" "$deb" "$arch" "$sysroot"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The main job: install what is needed, build, and run edgevisor on examples/.
+#
+#   ./scripts/demo.sh                 (as root; re-runs itself through sudo otherwise)
+#
+# It grows with the project: each stage below is one function, run in order. Today it
+# validates the example manifests; next, `edgectl run` of an example; then the daemon.
+# Environment: EDGEVISOR_BUILD_DIR (default build), EDGEVISOR_JOBS (default 2).
+set -euo pipefail
+
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+cd "$source_dir"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+        exec sudo --preserve-env=EDGEVISOR_BUILD_DIR,EDGEVISOR_JOBS "$0" "$@"
+    fi
+    echo "demo: run as root (workloads are isolated with namespaces and cgroups)" >&2
+    exit 1
+fi
+
+build=${EDGEVISOR_BUILD_DIR:-build}
+jobs=${EDGEVISOR_JOBS:-2}
+examples=$source_dir/examples
+
+say() { printf '\n=== %s\n' "$*"; }
+
+stage_setup() {
+    say "installing dependencies (Debian packages)"
+    ./scripts/setup-deps.sh
+}
+
+stage_build() {
+    say "building edgevisor in $build"
+    if [ ! -f "$build/CMakeCache.txt" ]; then
+        cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+            -DCMAKE_C_COMPILER_LAUNCHER=ccache
+    fi
+    # Only the programs the demo runs; ./scripts/test.sh builds everything.
+    cmake --build "$build" -j "$jobs" --target edgectl
+    edgectl=$build/supervisor/edgectl
+}
+
+stage_validate() {
+    say "edgectl validate $examples"
+    "$edgectl" validate "$examples"
+}
+
+# Next stages, as they land: stage_run (edgectl run of one example), stage_daemon
+# (edgevisord on examples/ with its embedded defaults, then edgectl status).
+stages=(stage_setup stage_build stage_validate)
+
+for stage in "${stages[@]}"; do
+    "$stage"
+done
+say "demo finished"
