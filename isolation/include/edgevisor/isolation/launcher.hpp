@@ -18,17 +18,18 @@ namespace edgevisor::isolation {
 // Kernel features the launcher may use; detected at run time, each can be forced off so the
 // fallback paths (our floor is Linux 5.10) are testable.
 struct LauncherOptions {
-    bool allow_clone3 = true;            // false: clone() + pidfd_open()
-    bool allow_clone_into_cgroup = true; // false: write our pid to cgroup.procs in the child
+    bool allow_clone3 = true;             // false: clone() + pidfd_open()
+    bool allow_clone_into_cgroup = true;  // false: write our pid to cgroup.procs in the child
+    bool allow_mount_setattr = true;  // false: read-only root by remounting each submount (< 5.12)
 };
 
 struct LaunchRequest {
     const manifests::Workload* workload = nullptr;  // validated; must outlive launch()
-    std::vector<std::string> extra_args;            // appended to spec.command (edgectl run -- ARGS)
-    int cgroup_fd = -1;  // directory fd of the workload's cgroup; -1 = stay in the caller's
-    int stdin_fd = -1;   // -1: /dev/null
-    int stdout_fd = -1;  // -1: inherit the caller's
-    int stderr_fd = -1;  // -1: inherit the caller's
+    std::vector<std::string> extra_args;  // appended to spec.command (edgectl run -- ARGS)
+    int cgroup_fd = -1;         // directory fd of the workload's cgroup; -1 = stay in the caller's
+    int stdin_fd = -1;          // -1: /dev/null
+    int stdout_fd = -1;         // -1: inherit the caller's
+    int stderr_fd = -1;         // -1: inherit the caller's
     std::vector<int> pass_fds;  // declared fds, become 3, 4, ... in the workload
 };
 
@@ -38,13 +39,15 @@ struct Process {
 };
 
 class Launcher {
-public:
+  public:
     explicit Launcher(LauncherOptions options = {});
     // Starts the workload. On failure the Error names the step ("pivot_root"), its argument
-    // and errno, and no process of the workload is left running.
+    // and errno, and no process of the workload is left running. Error::describe() reads
+    // "<name>: start failed at <step>(<argument>): <strerror>"; the step names are listed in
+    // the README. Thread-safe: each call prepares its own plan.
     Result<Process> launch(const LaunchRequest& request);
 
-private:
+  private:
     LauncherOptions options_;
 };
 

@@ -1,0 +1,100 @@
+// The child's whole life between clone and execve, as one ordered checklist.
+//
+// Rules here: no allocation, no logging, no locks (the supervisor has other threads, whose
+// locks may have been held at the moment of clone and are never released in this copy).
+// Every step returns a StepResult; the first failure is written to the report pipe and the
+// child exits. The order follows DESIGN.md and the mature runtimes (runc, crun, nsjail).
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "child_plan.hpp"
+#include "child_report.hpp"
+
+namespace edgevisor::isolation {
+namespace {
+
+[[noreturn]] void fail_step(int report_fd, const StepResult& r) noexcept {
+    child_report(report_fd, r.step, r.code, r.detail);
+    ::_exit(kStartFailedExit);
+}
+
+StepResult errno_step(const char* step, int code, const char* detail = nullptr) noexcept {
+    return {step, code, detail};
+}
+
+// The parent blocked all signals around clone so that none of its handlers runs here.
+// Handlers are reset before unblocking; ignored signals would survive execve otherwise.
+void reset_signals() noexcept {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+StepResult wait_for_parent(int sync_fd) noexcept {
+    // The parent writes our uid/gid maps, then one byte. EOF means it gave up.
+    char byte = 0;
+    ssize_t n;
+    do {
+        n = ::read(sync_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    ::close(sync_fd);
+    if (n != 1) return {"user_namespace", n < 0 ? errno : ECANCELED, "waiting for the id maps"};
+    return step_ok;
+}
+
+StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
+    if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1)
+        return {"cgroup", errno, "cgroup.procs"};
+    if (plan.unshare_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0)
+        return {"cgroup_namespace", errno, nullptr};
+    return step_ok;
+}
+
+}  // namespace
+
+[[noreturn]] void run_child_checklist(const ChildPlan& plan) noexcept {
+    int report = plan.report_fd;
+    auto check = [&](const StepResult& r) {
+        if (!r.ok()) fail_step(report, r);
+    };
+    check(child_park_report_fd(report, plan.fds));
+    reset_signals();
+    if (plan.sync_fd >= 0) check(wait_for_parent(plan.sync_fd));
+    // Into the cgroup before anything else (only without CLONE_INTO_CGROUP), so that all we
+    // allocate is charged to the workload and the cgroup namespace is rooted there.
+    check(join_cgroup_late(plan));
+
+    // Filesystem first: it still needs the host's /proc and our full capabilities.
+    check(child_setup_rootfs(plan.rootfs));
+    check(child_apply_namespaces(plan.ns));  // hostname, loopback
+    check(child_set_rlimits(plan.identity));
+    check(child_new_session());
+
+    // Privileges. The bounding set must be dropped while we still hold CAP_SETPCAP; the
+    // securebits keep setresuid from wiping (or re-granting) the sets we then apply.
+    check(errno_step("drop_bounding", child_drop_bounding(plan.caps)));
+    check(errno_step("securebits", child_lock_securebits(plan.caps)));
+    check(child_set_ids(plan.identity));
+    check(errno_step("capabilities", child_apply_sets(plan.caps)));
+    check(child_chdir(plan.identity));  // as the workload's user, inside the new root
+
+    // no_new_privs before seccomp: the kernel lets an unprivileged process (we may just have
+    // dropped CAP_SYS_ADMIN) install a filter only with no_new_privs set, and it keeps execve
+    // of a setuid binary from regaining what we dropped.
+    check(errno_step("no_new_privs", child_set_no_new_privs(plan.caps)));
+    check(child_setup_fds(plan.fds, report));
+
+    // Seccomp last, so its policy need not allow any of the setup calls above (mount,
+    // pivot_root, setresuid, capset...); only write (the report) and execve follow.
+    if (plan.seccomp) check(errno_step("seccomp", child_load_seccomp(*plan.seccomp)));
+    ::execve(plan.identity.argv[0], plan.identity.argv.data(), plan.identity.envp.data());
+    fail_step(report, {"execve", errno, plan.identity.argv[0]});
+}
+
+}  // namespace edgevisor::isolation

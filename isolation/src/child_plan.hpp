@@ -1,0 +1,35 @@
+// Everything the child needs between clone and execve, built by Launcher::launch in the parent.
+// The child only reads it (its copy-on-write image of the parent's memory).
+#pragma once
+
+#include <memory>
+
+#include "capabilities.hpp"
+#include "fds.hpp"
+#include "identity.hpp"
+#include "mounts.hpp"
+#include "namespaces.hpp"
+#include "seccomp.hpp"
+
+namespace edgevisor::isolation {
+
+struct ChildPlan {
+    NamespacePlan ns;
+    RootfsPlan rootfs;
+    IdentityPlan identity;
+    CapabilityPlan caps;
+    std::shared_ptr<const SeccompProgram> seccomp;
+    FdPlan fds;
+    int report_fd = -1;              // write end of the O_CLOEXEC report pipe
+    int sync_fd = -1;                // read end; >= 0: wait for the parent (user ns maps)
+    int cgroup_procs_fd = -1;        // >= 0: join the cgroup by writing "0" (no CLONE_INTO_CGROUP)
+    bool unshare_cgroup_ns = false;  // create the cgroup namespace after joining (same fallback)
+};
+
+// Exit status of a child that failed before execve (after writing its report).
+inline constexpr int kStartFailedExit = 125;
+
+// The ordered checklist. Never returns: execve or _exit.
+[[noreturn]] void run_child_checklist(const ChildPlan& plan) noexcept;
+
+}  // namespace edgevisor::isolation

@@ -1,0 +1,29 @@
+// File descriptors the workload gets: 0, 1, 2 where the caller says (stdin defaults to
+// /dev/null, stdout/stderr to the caller's), then the declared pass_fds as 3, 4, ...
+// Everything else is closed before execve (runc CVE-2024-21626 leaked a directory fd).
+#pragma once
+
+#include <vector>
+
+#include "child_step.hpp"
+#include "edgevisor/error.hpp"
+#include "edgevisor/isolation/launcher.hpp"
+#include "edgevisor/unique_fd.hpp"
+
+namespace edgevisor::isolation {
+
+struct FdPlan {
+    std::vector<int> sources;          // sources[i] becomes fd i in the workload
+    mutable std::vector<int> scratch;  // sized by the parent; the child must not allocate
+    int high = 3;                      // above every target and source: safe place to park fds
+    UniqueFd dev_null;
+};
+
+Result<FdPlan> prepare_fds(const LaunchRequest& request);
+
+// Child, first thing: moves the report pipe to >= plan.high so no dup2 target can hit it.
+StepResult child_park_report_fd(int& report_fd, const FdPlan& plan) noexcept;
+// Child, last before seccomp: dup2 the sources to 0..n-1, close everything else but the report.
+StepResult child_setup_fds(const FdPlan& plan, int report_fd) noexcept;
+
+}  // namespace edgevisor::isolation

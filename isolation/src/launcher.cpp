@@ -1,0 +1,266 @@
+// Launcher::launch: prepare every step in the parent, clone into the namespaces (and the
+// cgroup), let the child run its checklist, and turn its report into an Error.
+#include "edgevisor/isolation/launcher.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include <spdlog/spdlog.h>
+
+#include "child_plan.hpp"
+#include "child_report.hpp"
+
+namespace edgevisor::isolation {
+namespace {
+
+// Kernel support learnt at run time, shared by all launchers of the process.
+std::atomic<bool> g_no_clone3{false};
+std::atomic<bool> g_no_into_cgroup{false};
+
+Error start_failed(const manifests::Workload& workload, Error error) {
+    error.message = workload.metadata.name + ": start failed at " + error.message;
+    return error;
+}
+
+struct Spawned {
+    pid_t pid = -1;
+    UniqueFd pidfd;
+};
+
+// Blocks every signal in the calling thread for the duration of clone, so the child cannot
+// run one of the parent's handlers before it has reset them.
+class SignalsBlocked {
+  public:
+    SignalsBlocked() {
+        sigset_t all;
+        ::sigfillset(&all);
+        ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
+    }
+    ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+    SignalsBlocked(const SignalsBlocked&) = delete;
+    SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+  private:
+    sigset_t saved_{};
+};
+
+// clone3: returns the pid (0 in the child) or -errno.
+long clone3_spawn(std::uint64_t flags, int cgroup_fd, int* pidfd) {
+    clone_args args{};
+    args.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+    args.pidfd = reinterpret_cast<std::uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    // Fork-like: no new stack, the child continues here on a copy of ours.
+    long rc = ::syscall(SYS_clone3, &args, cgroup_fd >= 0 ? sizeof args : CLONE_ARGS_SIZE_VER0);
+    return rc < 0 ? -errno : rc;
+}
+
+long clone_spawn(std::uint64_t flags) {
+    // The 3rd argument is the parent tid pointer on every architecture's clone() ordering;
+    // we pass none and open the pidfd afterwards (safe: the child cannot be reaped yet).
+    long rc = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr,
+                        nullptr, nullptr);
+    return rc < 0 ? -errno : rc;
+}
+
+class Spawner {
+  public:
+    Spawner(const LauncherOptions& options, ChildPlan& plan, int cgroup_fd)
+        : options_(options), plan_(plan), cgroup_fd_(cgroup_fd) {}
+
+    Result<Spawned> spawn() {
+        bool use_clone3 = options_.allow_clone3 && !g_no_clone3.load();
+        bool into = cgroup_fd_ >= 0 && options_.allow_clone_into_cgroup && !g_no_into_cgroup.load();
+        for (;;) {
+            if (!use_clone3) into = false;
+            if (auto st = configure(into); !st) return std::unexpected(st.error());
+            long rc;
+            int pidfd = -1;
+            {
+                SignalsBlocked blocked;
+                rc = use_clone3 ? clone3_spawn(flags(into), into ? cgroup_fd_ : -1, &pidfd)
+                                : clone_spawn(flags(into));
+                if (rc == 0) run_child_checklist(plan_);
+            }
+            if (rc > 0) return finish(static_cast<pid_t>(rc), pidfd, use_clone3);
+            int err = static_cast<int>(-rc);
+            if (use_clone3 && err == ENOSYS) {
+                g_no_clone3 = true;
+                spdlog::info(
+                    "launcher: clone3 not available (ENOSYS, Linux < 5.3): using clone + "
+                    "pidfd_open");
+                use_clone3 = false;
+            } else if (into && err == E2BIG) {
+                g_no_into_cgroup = true;
+                spdlog::info(
+                    "launcher: CLONE_INTO_CGROUP not available (E2BIG, Linux < 5.7): joining via "
+                    "cgroup.procs");
+                into = false;
+            } else if (into && err == EINVAL) {
+                spdlog::info(
+                    "launcher: clone3 refused CLONE_INTO_CGROUP (EINVAL): joining via "
+                    "cgroup.procs");
+                into = false;
+            } else {
+                errno = err;
+                return fail_errno("clone", "clone(namespaces " + flag_names() + ")");
+            }
+        }
+    }
+
+  private:
+    std::uint64_t flags(bool into) const {
+        std::uint64_t f = plan_.ns.clone_flags;
+        // Without CLONE_INTO_CGROUP the child joins its cgroup itself, and only then may it
+        // create the cgroup namespace (which is rooted at the cgroup it is in).
+        if (cgroup_fd_ >= 0 && !into) f &= ~static_cast<std::uint64_t>(CLONE_NEWCGROUP);
+        return f;
+    }
+
+    Status configure(bool into) {
+        plan_.cgroup_procs_fd = -1;
+        plan_.unshare_cgroup_ns = false;
+        if (cgroup_fd_ < 0 || into) return {};
+        if (!procs_) {
+            procs_.reset(::openat(cgroup_fd_, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+            if (!procs_) return fail_errno("cgroup", "cgroup(cgroup.procs)");
+        }
+        plan_.cgroup_procs_fd = procs_.get();
+        plan_.unshare_cgroup_ns = plan_.ns.cgroup;
+        return {};
+    }
+
+    Result<Spawned> finish(pid_t pid, int pidfd, bool used_clone3) {
+        Spawned s;
+        s.pid = pid;
+        if (used_clone3) {
+            s.pidfd.reset(pidfd);
+        } else {
+            s.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+            if (!s.pidfd) {
+                auto err = fail_errno("clone", "pidfd_open(" + std::to_string(pid) + ")");
+                ::kill(pid, SIGKILL);
+                return err;
+            }
+        }
+        return s;
+    }
+
+    std::string flag_names() const {
+        static constexpr std::pair<std::uint64_t, const char*> names[] = {
+            {CLONE_NEWPID, "pid"},  {CLONE_NEWNS, "mount"}, {CLONE_NEWIPC, "ipc"},
+            {CLONE_NEWUTS, "uts"},  {CLONE_NEWNET, "net"},  {CLONE_NEWCGROUP, "cgroup"},
+            {CLONE_NEWUSER, "user"}};
+        std::string out;
+        for (auto [flag, name] : names)
+            if (plan_.ns.clone_flags & flag) out += (out.empty() ? "" : ",") + std::string(name);
+        return out.empty() ? "none" : out;
+    }
+
+    const LauncherOptions& options_;
+    ChildPlan& plan_;
+    int cgroup_fd_;
+    UniqueFd procs_;
+};
+
+Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& options) {
+    const auto& workload = *request.workload;
+    const auto& iso = workload.spec.isolation;
+    ChildPlan plan;
+    auto ns = prepare_namespaces(workload);
+    if (!ns) return std::unexpected(ns.error());
+    plan.ns = std::move(*ns);
+    auto identity = prepare_identity(workload, request.extra_args);
+    if (!identity) return std::unexpected(identity.error());
+    plan.identity = std::move(*identity);
+    auto rootfs =
+        prepare_rootfs(iso, plan.ns.mount, MountPrepareOptions{options.allow_mount_setattr});
+    if (!rootfs) return std::unexpected(rootfs.error());
+    plan.rootfs = std::move(*rootfs);
+    auto caps = prepare_capabilities(iso, plan.identity.uid);
+    if (!caps) return std::unexpected(caps.error());
+    plan.caps = *caps;
+    auto seccomp = prepare_seccomp(iso.seccomp);
+    if (!seccomp) return std::unexpected(seccomp.error());
+    plan.seccomp = std::move(*seccomp);
+    for (const auto& warning : plan.seccomp->warnings)
+        spdlog::warn("{}: seccomp: {}", workload.metadata.name, warning);
+    auto fds = prepare_fds(request);
+    if (!fds) return std::unexpected(fds.error());
+    plan.fds = std::move(*fds);
+    return plan;
+}
+
+// Kills and reaps a child that will not become the workload.
+void discard(const Spawned& child) {
+    ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+    Process p{UniqueFd{::dup(child.pidfd.get())}, child.pid};
+    (void)wait_exit(p);
+}
+
+}  // namespace
+
+Launcher::Launcher(LauncherOptions options) : options_(options) {}
+
+Result<Process> Launcher::launch(const LaunchRequest& request) {
+    if (request.workload == nullptr) return fail("launch", "launch: no workload given", EINVAL);
+    const auto& workload = *request.workload;
+    auto plan = prepare(request, options_);
+    if (!plan) return std::unexpected(start_failed(workload, plan.error()));
+
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0)
+        return std::unexpected(start_failed(workload, fail_errno("launch", "pipe").error()));
+    UniqueFd report_read{report[0]};
+    UniqueFd report_write{report[1]};
+    UniqueFd sync_read, sync_write;
+    if (plan->ns.user) {
+        int sync[2];
+        if (::pipe2(sync, O_CLOEXEC) != 0)
+            return std::unexpected(start_failed(workload, fail_errno("launch", "pipe").error()));
+        sync_read.reset(sync[0]);
+        sync_write.reset(sync[1]);
+    }
+    plan->report_fd = report_write.get();
+    plan->sync_fd = sync_read.get();
+
+    Spawner spawner(options_, *plan, request.cgroup_fd);
+    auto child = spawner.spawn();
+    if (!child) return std::unexpected(start_failed(workload, child.error()));
+    report_write.reset();
+    sync_read.reset();
+
+    if (plan->ns.user) {
+        auto maps = write_id_maps(child->pid, plan->ns);
+        if (!maps) {
+            discard(*child);
+            return std::unexpected(start_failed(workload, maps.error()));
+        }
+        if (::write(sync_write.get(), "1", 1) != 1) {
+            auto err = fail_errno("user_namespace", "user_namespace(releasing the child)");
+            discard(*child);
+            return std::unexpected(start_failed(workload, err.error()));
+        }
+        sync_write.reset();
+    }
+
+    auto report_result = read_child_report(report_read.get());
+    if (!report_result || *report_result) {
+        Error error = report_result ? **report_result : report_result.error();
+        discard(*child);
+        return std::unexpected(start_failed(workload, std::move(error)));
+    }
+    spdlog::debug("{}: started pid {}", workload.metadata.name, child->pid);
+    return Process{std::move(child->pidfd), child->pid};
+}
+
+}  // namespace edgevisor::isolation

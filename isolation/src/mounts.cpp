@@ -1,0 +1,249 @@
+// Child side of each mount: open the target beneath the root without following symlinks, then
+// mount through /proc/self/fd/<n>. Also the minimal /dev and the /proc masks.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "mounts.hpp"
+
+namespace edgevisor::isolation {
+
+int open_beneath(int root, const char* rel, bool directory) noexcept {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW | (directory ? O_DIRECTORY : 0);
+    // BENEATH: no ".." or absolute escape; NO_SYMLINKS: a symlink anywhere on the way is
+    // refused (ELOOP) rather than resolved, so the error names the offending target.
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, root, rel, &how, sizeof how));
+}
+
+int remount_read_only(int fd) noexcept {
+    // A bind remount must repeat the flags the mount already has: in a user namespace the
+    // kernel refuses to clear locked ones (nosuid, nodev, noexec, atime).
+    struct statfs st {};
+    if (::fstatfs(fd, &st) != 0) return errno;
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (st.f_flags & ST_NOSUID) flags |= MS_NOSUID;
+    if (st.f_flags & ST_NODEV) flags |= MS_NODEV;
+    if (st.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (st.f_flags & ST_NOATIME) flags |= MS_NOATIME;
+    if (st.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
+    if (st.f_flags & ST_RELATIME) flags |= MS_RELATIME;
+    char path[32];
+    return ::mount(nullptr, fd_path(path, fd), nullptr, flags, nullptr) == 0 ? 0 : errno;
+}
+
+namespace {
+
+// Opens a target, creating it (one level) when missing. A read-only root refuses the creation
+// with EROFS, which is reported as the target's error.
+int open_or_create_target(int root, const MountOp& op) noexcept {
+    int fd = open_beneath(root, op.target_rel.c_str(), false);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    int parent = op.parent_rel.empty() ? ::fcntl(root, F_DUPFD_CLOEXEC, 0)
+                                       : open_beneath(root, op.parent_rel.c_str(), true);
+    if (parent < 0) return -1;
+    int rc = 0;
+    if (op.create_dir) {
+        rc = ::mkdirat(parent, op.name.c_str(), 0755);
+    } else {
+        int file = ::openat(parent, op.name.c_str(),
+                            O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        rc = file < 0 ? -1 : ::close(file);
+    }
+    int saved = errno;
+    ::close(parent);
+    if (rc != 0) {
+        errno = saved;
+        return -1;
+    }
+    return open_beneath(root, op.target_rel.c_str(), false);
+}
+
+StepResult populate_dev(int root, const RootfsPlan& plan) noexcept {
+    int dev = open_beneath(root, "dev", true);
+    if (dev < 0) return {"mount_dev", errno, "/dev"};
+    char src[32];
+    char dst[32];
+    StepResult result = step_ok;
+    for (std::size_t i = 0; i < kDevNodes.size() && result.ok(); ++i) {
+        int file =
+            ::openat(dev, kDevNodes[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (file >= 0) ::close(file);
+        int node = ::openat(dev, kDevNodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (node < 0 || ::mount(fd_path(src, plan.dev_nodes[i].get()), fd_path(dst, node), nullptr,
+                                MS_BIND, nullptr) != 0)
+            result = {"mount_dev", errno, kDevNodes[i]};
+        if (node >= 0) ::close(node);
+    }
+    static constexpr const char* links[][2] = {{"/proc/self/fd", "fd"},
+                                               {"/proc/self/fd/0", "stdin"},
+                                               {"/proc/self/fd/1", "stdout"},
+                                               {"/proc/self/fd/2", "stderr"},
+                                               {"pts/ptmx", "ptmx"}};
+    for (const auto& link : links) {
+        if (result.ok() && ::symlinkat(link[0], dev, link[1]) != 0)
+            result = {"mount_dev", errno, link[1]};
+    }
+    if (result.ok()) {
+        int pts = -1;
+        if (::mkdirat(dev, "pts", 0755) != 0 ||
+            (pts = ::openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+            ::mount("devpts", fd_path(dst, pts), "devpts", MS_NOSUID | MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620") != 0)
+            result = {"mount_dev", errno, "/dev/pts"};
+        if (pts >= 0) ::close(pts);
+    }
+    if (result.ok()) {
+        int shm = -1;
+        if (::mkdirat(dev, "shm", 0755) != 0 ||
+            (shm = ::openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+            ::mount("shm", fd_path(dst, shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    "mode=1777,size=65536k") != 0)
+            result = {"mount_dev", errno, "/dev/shm"};
+        if (shm >= 0) ::close(shm);
+    }
+    ::close(dev);
+    return result;
+}
+
+StepResult mount_at(int root, const RootfsPlan& plan, const MountOp& op, int target) noexcept {
+    char dst[32];
+    char src[32];
+    fd_path(dst, target);
+    switch (op.kind) {
+        case MountKind::proc:
+            if (::mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+                return {"mount_proc", errno, op.target.c_str()};
+            return step_ok;
+        case MountKind::dev:
+            // nodev on the tmpfs itself: a node created here (mknod) cannot be opened; the
+            // allowed devices are separate bind mounts of the host's nodes.
+            if (::mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                        "mode=755,size=65536") != 0)
+                return {"mount_dev", errno, op.target.c_str()};
+            return populate_dev(root, plan);
+        case MountKind::sys:
+            if (::mount("sysfs", dst, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        nullptr) == 0)
+                return step_ok;
+            // A fresh sysfs needs a network namespace owned by our user namespace; otherwise
+            // bind the host's, read-only.
+            if (errno != EPERM || ::mount(fd_path(src, plan.host_sys.get()), dst, nullptr,
+                                          MS_BIND | MS_REC, nullptr) != 0)
+                return {"mount_sys", errno, op.target.c_str()};
+            return step_ok;  // made read-only by the caller below
+        case MountKind::bind:
+            if (::mount(fd_path(src, op.source.get()), dst, nullptr, MS_BIND | MS_REC, nullptr) !=
+                0)
+                return {"mount_bind", errno, op.target.c_str()};
+            return step_ok;
+        case MountKind::tmpfs:
+            if (::mount("tmpfs", dst, "tmpfs",
+                        MS_NOSUID | MS_NODEV |
+                            (op.read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL),
+                        op.data.c_str()) != 0)
+                return {"mount_tmpfs", errno, op.target.c_str()};
+            return step_ok;
+    }
+    return step_ok;
+}
+
+}  // namespace
+
+StepResult child_mount_one(int root, const RootfsPlan& plan, const MountOp& op) noexcept {
+    int target = open_or_create_target(root, op);
+    if (target < 0) return {"mount_target", errno, op.target.c_str()};
+    StepResult result = mount_at(root, plan, op, target);
+    ::close(target);
+    if (!result.ok()) return result;
+    bool bind_read_only = (op.kind == MountKind::bind && op.read_only) || op.kind == MountKind::sys;
+    if (bind_read_only) {
+        // The fd above is the directory under the new mount; reopen to reach the mount itself.
+        int top = open_beneath(root, op.target_rel.c_str(), false);
+        int rc = top < 0 ? errno : remount_read_only(top);
+        if (top >= 0) ::close(top);
+        // sysfs mounted fresh is already read-only: remounting it as a bind is EINVAL, harmless.
+        if (rc != 0 && !(op.kind == MountKind::sys && rc == EINVAL))
+            return {op.kind == MountKind::sys ? "mount_sys" : "mount_bind", rc, op.target.c_str()};
+    }
+    return step_ok;
+}
+
+namespace {
+
+struct ProcPath {
+    const char* name;   // beneath the root
+    const char* shown;  // for messages
+};
+
+// As runc and crun do: files that leak host kernel state are covered with /dev/null,
+// directories with an empty read-only tmpfs, and writable control files made read-only.
+constexpr ProcPath kMaskedFiles[] = {{"proc/kcore", "/proc/kcore"},
+                                     {"proc/keys", "/proc/keys"},
+                                     {"proc/latency_stats", "/proc/latency_stats"},
+                                     {"proc/timer_list", "/proc/timer_list"},
+                                     {"proc/timer_stats", "/proc/timer_stats"},
+                                     {"proc/sched_debug", "/proc/sched_debug"}};
+constexpr ProcPath kMaskedDirs[] = {
+    {"proc/acpi", "/proc/acpi"}, {"proc/scsi", "/proc/scsi"}, {"sys/firmware", "/sys/firmware"}};
+constexpr ProcPath kReadOnly[] = {
+    {"proc/asound", "/proc/asound"}, {"proc/bus", "/proc/bus"},
+    {"proc/fs", "/proc/fs"},         {"proc/irq", "/proc/irq"},
+    {"proc/sys", "/proc/sys"},       {"proc/sysrq-trigger", "/proc/sysrq-trigger"}};
+
+}  // namespace
+
+StepResult child_mask_proc(int root, const RootfsPlan& plan) noexcept {
+    char src[32];
+    char dst[32];
+    for (const auto& p : kMaskedFiles) {
+        int fd = open_beneath(root, p.name, false);
+        if (fd < 0 && errno == ENOENT) continue;
+        int rc = fd < 0 ? errno
+                        : (::mount(fd_path(src, plan.dev_nodes[0].get()), fd_path(dst, fd), nullptr,
+                                   MS_BIND, nullptr) == 0
+                               ? 0
+                               : errno);
+        if (fd >= 0) ::close(fd);
+        if (rc != 0) return {"mask_proc", rc, p.shown};
+    }
+    for (const auto& p : kMaskedDirs) {
+        int fd = open_beneath(root, p.name, true);
+        if (fd < 0 && errno == ENOENT) continue;
+        int rc =
+            fd < 0
+                ? errno
+                : (::mount("tmpfs", fd_path(dst, fd), "tmpfs",
+                           MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") == 0
+                       ? 0
+                       : errno);
+        if (fd >= 0) ::close(fd);
+        if (rc != 0) return {"mask_proc", rc, p.shown};
+    }
+    for (const auto& p : kReadOnly) {
+        int fd = open_beneath(root, p.name, false);
+        if (fd < 0 && errno == ENOENT) continue;
+        int rc = fd < 0 ? errno
+                        : (::mount(fd_path(dst, fd), dst, nullptr, MS_BIND | MS_REC, nullptr) == 0
+                               ? 0
+                               : errno);
+        if (fd >= 0) ::close(fd);
+        if (rc == 0) {
+            int top = open_beneath(root, p.name, false);
+            rc = top < 0 ? errno : remount_read_only(top);
+            if (top >= 0) ::close(top);
+        }
+        if (rc != 0) return {"mask_proc", rc, p.shown};
+    }
+    return step_ok;
+}
+
+}  // namespace edgevisor::isolation

@@ -1,0 +1,69 @@
+// The workload's filesystem view: prepared in the parent (paths checked and split, bind sources
+// and host device nodes opened O_PATH, strings built), applied in the child inside its new
+// mount namespace.
+//
+// Safety rule: the child never mounts onto a path string inside the root. Each target is opened
+// with openat2(root, target, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) and the mount goes
+// through /proc/self/fd/<n>, so a symlinked /proc, /dev or bind target in a rootfs (or one
+// swapped in later) cannot put a mount outside the root: it is refused (ELOOP / EXDEV).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "child_step.hpp"
+#include "edgevisor/error.hpp"
+#include "edgevisor/manifests/spec.hpp"
+#include "edgevisor/unique_fd.hpp"
+
+namespace edgevisor::isolation {
+
+enum class MountKind { proc, dev, sys, bind, tmpfs };
+
+struct MountOp {
+    MountKind kind = MountKind::bind;
+    std::string target;       // absolute inside the root, for messages: "/proc"
+    std::string target_rel;   // "proc"; relative to the root, no symlinks allowed on the way
+    std::string parent_rel;   // "" for top-level; to create a missing target
+    std::string name;         // last component
+    bool create_dir = true;   // a missing target is created as a directory (else a file)
+    UniqueFd source;          // bind: O_PATH fd opened by the parent
+    std::string source_path;  // bind: for messages
+    bool read_only = false;
+    std::string data;  // tmpfs options "size=...,mode=..."
+};
+
+// Host device nodes bind-mounted into the minimal /dev, in this order.
+inline constexpr std::array<const char*, 6> kDevNodes{"null",   "zero",    "full",
+                                                      "random", "urandom", "tty"};
+
+struct RootfsPlan {
+    bool enabled = false;  // a mount namespace was asked for
+    std::string source;    // host path of the new root: "/" or rootfs.path
+    std::string stage;     // host directory the root is bound onto before pivot_root
+    bool read_only = true;
+    bool use_mount_setattr = true;         // recursive read-only in one call (Linux 5.12)
+    std::vector<std::string> ro_fallback;  // stage + each submount, when mount_setattr is absent
+    std::array<UniqueFd, kDevNodes.size()> dev_nodes;  // host /dev/null ... (O_PATH)
+    UniqueFd host_sys;            // host /sys, bound when a fresh sysfs is not allowed
+    std::vector<MountOp> mounts;  // proc, dev, sys, then the manifest's, in order
+};
+
+struct MountPrepareOptions {
+    bool allow_mount_setattr = true;
+};
+
+Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mount_namespace,
+                                  const MountPrepareOptions& options);
+
+// Child: propagation, bind the root, mounts, /proc masks, pivot_root and detach the old root.
+StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept;
+
+// Child helpers shared by rootfs.cpp and mounts.cpp.
+StepResult child_mount_one(int root, const RootfsPlan& plan, const MountOp& op) noexcept;
+StepResult child_mask_proc(int root, const RootfsPlan& plan) noexcept;
+int open_beneath(int root, const char* rel, bool directory) noexcept;
+int remount_read_only(int fd) noexcept;
+
+}  // namespace edgevisor::isolation

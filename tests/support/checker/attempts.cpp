@@ -1,0 +1,101 @@
+#include "attempts.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+
+namespace edgevisor::checker {
+namespace {
+
+int result(int rc) {
+    return rc < 0 ? errno : 0;
+}
+
+int open_with(const std::string& path, int flags) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    if (fd < 0) return errno;
+    ::close(fd);
+    return 0;
+}
+
+int read_one(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char buf[64];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    int err = n < 0 ? errno : 0;
+    ::close(fd);
+    return err;
+}
+
+int write_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return errno;
+    int err = ::write(fd, "x", 1) == 1 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
+// mknod of /dev/null's numbers, then open it: either step failing is a success for us.
+int mknod_open(const std::string& path) {
+    if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) return errno;
+    return open_with(path, O_RDWR);
+}
+
+// Names for the "syscall" attempt: a call with harmless arguments whose errno tells whether
+// the policy let it through. The privilege tests add rows here.
+const std::map<std::string, long (*)()>& syscalls() {
+    static const std::map<std::string, long (*)()> table{
+        {"unshare_user", [] { return static_cast<long>(::unshare(CLONE_NEWUSER)); }},
+        {"unshare_mount", [] { return static_cast<long>(::unshare(CLONE_NEWNS)); }},
+        {"chroot", [] { return static_cast<long>(::chroot("/")); }},
+        {"umount_root", [] { return static_cast<long>(::umount2("/", MNT_DETACH)); }},
+    };
+    return table;
+}
+
+int named_syscall(const std::string& name) {
+    auto it = syscalls().find(name);
+    if (it == syscalls().end()) return ENOSYS;
+    return it->second() < 0 ? errno : 0;
+}
+
+}  // namespace
+
+const std::vector<Attempt>& attempts() {
+    static const std::vector<Attempt> table{
+        {"mount_tmpfs", "TARGET",
+         [](const std::string& a) {
+             return result(::mount("tmpfs", a.c_str(), "tmpfs", 0, nullptr));
+         }},
+        {"kill", "PID (SIGKILL)",
+         [](const std::string& a) { return result(::kill(std::atoi(a.c_str()), SIGKILL)); }},
+        {"signal0", "PID (signal 0: is it visible)",
+         [](const std::string& a) { return result(::kill(std::atoi(a.c_str()), 0)); }},
+        {"open_read", "PATH", [](const std::string& a) { return read_one(a); }},
+        {"open_write", "PATH (existing)",
+         [](const std::string& a) { return open_with(a, O_WRONLY); }},
+        {"write_file", "PATH (create)", write_file},
+        {"mknod_open", "PATH", mknod_open},
+        {"sethostname", "NAME",
+         [](const std::string& a) { return result(::sethostname(a.data(), a.size())); }},
+        {"read_environ", "PID",
+         [](const std::string& a) { return read_one("/proc/" + a + "/environ"); }},
+        {"fchdir", "FD",
+         [](const std::string& a) { return result(::fchdir(std::atoi(a.c_str()))); }},
+        {"chdir", "PATH", [](const std::string& a) { return result(::chdir(a.c_str())); }},
+        {"syscall", "NAME (see syscalls())", named_syscall},
+    };
+    return table;
+}
+
+}  // namespace edgevisor::checker

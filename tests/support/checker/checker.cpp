@@ -1,0 +1,268 @@
+// edgevisor-checker: a workload that reports what it sees, for the launcher's tests.
+//
+//   edgevisor-checker report [PATH...]    JSON of the process's view; PATHs are probed for
+//                                         writability and filesystem size
+//   edgevisor-checker attempt NAME [ARG]  {"attempt":NAME,"errno":N,"error":"..."}; 0 = it worked
+//   edgevisor-checker exit N              exits with status N
+//   edgevisor-checker signals             prints "ready", then "got N" per signal; exits
+//                                         100+N on SIGTERM
+//   edgevisor-checker orphan MARKER       forks a child "sleep MARKER" and exits at once
+//   edgevisor-checker sleep [MARKER]      sleeps for a long time
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "attempts.hpp"
+
+extern char** environ;
+
+namespace {
+
+using nlohmann::json;
+
+std::string read_link(const std::string& path) {
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    return n < 0 ? std::string("error: ") + std::strerror(errno)
+                 : std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+std::vector<std::string> list_dir(const std::string& path) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(path.c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                out.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    return out;
+}
+
+json namespaces() {
+    json out = json::object();
+    for (const char* ns : {"pid", "mnt", "ipc", "uts", "net", "cgroup", "user"})
+        out[ns] = read_link(std::string("/proc/self/ns/") + ns);
+    return out;
+}
+
+json status_fields() {
+    json out = json::object();
+    for (const auto& line : lines_of("/proc/self/status")) {
+        for (const char* key :
+             {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "NSpid"}) {
+            std::string prefix = std::string(key) + ":";
+            if (line.starts_with(prefix)) {
+                auto value = line.substr(prefix.size());
+                value.erase(0, value.find_first_not_of(" \t"));
+                out[key] = value;
+            }
+        }
+    }
+    return out;
+}
+
+json ids() {
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    ::getresuid(&ru, &eu, &su);
+    ::getresgid(&rg, &eg, &sg);
+    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+    int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+    groups.resize(static_cast<std::size_t>(std::max(n, 0)));
+    return {{"uid", {ru, eu, su}}, {"gid", {rg, eg, sg}}, {"groups", groups}};
+}
+
+json fds() {
+    json out = json::object();
+    DIR* d = ::opendir("/proc/self/fd");
+    if (d == nullptr) return out;
+    int own = ::dirfd(d);
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.' || std::atoi(e->d_name) == own) continue;
+        out[e->d_name] = read_link(std::string("/proc/self/fd/") + e->d_name);
+    }
+    ::closedir(d);
+    return out;
+}
+
+json rlimits() {
+    static const std::pair<const char*, int> names[] = {
+        {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},   {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE}, {"memlock", RLIMIT_MEMLOCK},
+        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"stack", RLIMIT_STACK}};
+    json out = json::object();
+    for (auto [name, resource] : names) {
+        rlimit r{};
+        ::getrlimit(static_cast<__rlimit_resource>(resource), &r);
+        auto show = [](rlim_t v) {
+            return v == RLIM_INFINITY ? json("unlimited") : json(static_cast<std::uint64_t>(v));
+        };
+        out[name] = {show(r.rlim_cur), show(r.rlim_max)};
+    }
+    return out;
+}
+
+json interfaces() {
+    json out = json::object();
+    if (struct if_nameindex* list = ::if_nameindex()) {
+        int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        for (auto* i = list; i->if_index != 0; ++i) {
+            ifreq req{};
+            std::strncpy(req.ifr_name, i->if_name, IFNAMSIZ - 1);
+            bool up =
+                sock >= 0 && ::ioctl(sock, SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_UP);
+            out[i->if_name] = up ? "up" : "down";
+        }
+        if (sock >= 0) ::close(sock);
+        ::if_freenameindex(list);
+    }
+    return out;
+}
+
+// Writable = a file can be created in a directory, or an existing file opened for writing.
+json probe(const std::string& path) {
+    json out;
+    struct statvfs vfs {};
+    if (::statvfs(path.c_str(), &vfs) == 0)
+        out["size"] = static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    int err = 0;
+    DIR* d = ::opendir(path.c_str());
+    if (d != nullptr) {
+        ::closedir(d);
+        std::string probe_file = path + "/.edgevisor-checker-probe";
+        int fd = ::open(probe_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            err = errno;
+        else {
+            ::close(fd);
+            ::unlink(probe_file.c_str());
+        }
+    } else {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            err = errno;
+        else
+            ::close(fd);
+    }
+    out["writable"] = err == 0;
+    out["errno"] = err;
+    return out;
+}
+
+int report(int argc, char** argv) {
+    json r;
+    r["namespaces"] = namespaces();
+    r["pid"] = ::getpid();
+    r["ppid"] = ::getppid();
+    utsname u{};
+    ::uname(&u);
+    r["hostname"] = u.nodename;
+    r["ids"] = ids();
+    r["status"] = status_fields();
+    r["mountinfo"] = lines_of("/proc/self/mountinfo");
+    r["fds"] = fds();
+    r["rlimits"] = rlimits();
+    char cwd[4096];
+    r["cwd"] = ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "";
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+    r["env"] = env;
+    r["dev"] = list_dir("/dev");
+    r["interfaces"] = interfaces();
+    r["sid"] = ::getsid(0);
+    r["cgroup"] = lines_of("/proc/self/cgroup");
+    json paths = json::object();
+    for (int i = 2; i < argc; ++i) paths[argv[i]] = probe(argv[i]);
+    r["paths"] = paths;
+    std::cout << r.dump() << std::endl;
+    return 0;
+}
+
+int attempt(int argc, char** argv) {
+    if (argc < 3) return 2;
+    std::string name = argv[2];
+    std::string arg = argc > 3 ? argv[3] : "";
+    for (const auto& a : edgevisor::checker::attempts()) {
+        if (name != a.name) continue;
+        int err = a.run(arg);
+        std::cout << json{{"attempt", name},
+                          {"arg", arg},
+                          {"errno", err},
+                          {"error", err == 0 ? "" : std::strerror(err)}}
+                         .dump()
+                  << std::endl;
+        return 0;
+    }
+    std::cerr << "unknown attempt " << name << "; known:";
+    for (const auto& a : edgevisor::checker::attempts())
+        std::cerr << " " << a.name << "(" << a.usage << ")";
+    std::cerr << "\n";
+    return 2;
+}
+
+volatile sig_atomic_t g_last_signal = 0;
+
+int signals() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int sig) { g_last_signal = sig; };
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        ::sigaction(sig, &sa, nullptr);
+    std::cout << "ready" << std::endl;
+    for (;;) {
+        ::pause();
+        int sig = g_last_signal;
+        std::cout << "got " << sig << std::endl;
+        if (sig == SIGTERM) return 100 + sig;
+    }
+}
+
+int orphan(const char* self, const char* marker) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execl(self, self, "sleep", marker, static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string mode = argc > 1 ? argv[1] : "report";
+    if (mode == "report") return report(argc, argv);
+    if (mode == "attempt") return attempt(argc, argv);
+    if (mode == "exit") return argc > 2 ? std::atoi(argv[2]) : 0;
+    if (mode == "signals") return signals();
+    if (mode == "orphan") return orphan("/proc/self/exe", argc > 2 ? argv[2] : "orphan");
+    if (mode == "sleep") {
+        ::sleep(100000);
+        return 0;
+    }
+    std::cerr << "usage: edgevisor-checker report|attempt|exit|signals|orphan|sleep ...\n";
+    return 2;
+}
