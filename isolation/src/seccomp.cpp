@@ -45,6 +45,7 @@ Result<SeccompPolicy> custom_policy(const manifests::Seccomp& seccomp) {
     SeccompPolicy policy;
     policy.default_action = seccomp.default_action;
     policy.unknown_names_fatal = true;
+    policy.origin = "custom policy";
     for (std::size_t i = 0; i < seccomp.rules.size(); ++i) {
         const auto& rule = seccomp.rules[i];
         const std::string where = "rule " + std::to_string(i + 1);

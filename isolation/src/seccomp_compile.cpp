@@ -85,6 +85,7 @@ struct Compiler {
 
     // A problem that is an error for a custom policy and a warning for the others.
     Status problem(std::string message) {
+        if (!policy.origin.empty()) message = policy.origin + ": " + message;
         if (policy.unknown_names_fatal) return fail("seccomp", std::move(message), EINVAL);
         warnings.push_back(std::move(message));
         return {};
@@ -99,7 +100,8 @@ struct Compiler {
 
     Status add_rule(scmp_filter_ctx ctx, std::size_t index, const manifests::SeccompRule& rule) {
         // A rule that repeats the default action changes nothing (libseccomp refuses it).
-        if (rule.action == policy.default_action) return {};
+        // Compared as libseccomp values: errno_value means nothing for the other kinds.
+        if (to_libseccomp(rule.action) == to_libseccomp(policy.default_action)) return {};
         std::vector<scmp_arg_cmp> conditions;
         for (const auto& arg : rule.args) {
             conditions.push_back({arg.index, to_libseccomp(arg.op), arg.value,

@@ -80,6 +80,7 @@ SeccompPolicy default_policy() {
     SeccompPolicy policy;
     policy.default_action = {manifests::SeccompActionKind::allow, 0};
     policy.unknown_names_fatal = false;
+    policy.origin = "default profile";
     for (const auto& group : kDenyTable) {
         manifests::SeccompRule rule;
         rule.action = eperm();

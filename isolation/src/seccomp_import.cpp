@@ -169,6 +169,7 @@ Result<SeccompPolicy> parse_oci_profile(std::string_view text, const ImportConte
                                         const std::string& origin) {
     SeccompPolicy policy;
     policy.unknown_names_fatal = false;
+    policy.origin = origin;
     try {
         const json doc = json::parse(text);
         const int default_errno = doc.value("defaultErrnoRet", EPERM);

@@ -21,6 +21,7 @@ struct SeccompPolicy {
     // Default and imported profiles list calls that older kernels/libseccomp lack: warning.
     bool unknown_names_fatal = true;
     std::vector<std::string> warnings;  // collected while building the policy
+    std::string origin;                 // for messages: "default profile", a file's path
 };
 
 // What an imported profile's includes/excludes are evaluated against, as Docker does.

@@ -1,0 +1,308 @@
+// Seccomp policies compiled without a kernel: the filter's content is checked through
+// libseccomp's PFC text and the exported BPF. Nothing here loads a filter.
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "seccomp.hpp"
+#include "seccomp_policy.hpp"
+#include "skip.hpp"
+
+using namespace edgevisor;
+using namespace edgevisor::isolation;
+using namespace edgevisor::isolation::seccomp_detail;
+using manifests::SeccompActionKind;
+
+namespace {
+
+const std::string kSmallProfile = std::string(EDGEVISOR_TEST_DATA) + "/small-profile.json";
+
+std::string docker_profile_path() {
+    const std::string path =
+        std::string(EDGEVISOR_SOURCE_DIR) + "/../shared/data/seccomp/docker-default.json";
+    if (!std::filesystem::exists(path)) testing::skip("Docker's profile not found at " + path);
+    return path;
+}
+
+// The PFC block of one syscall on one architecture: from its "filter for syscall" line to the
+// next one, so a test can tell which rules belong to which call.
+std::string syscall_block(const std::string& pfc, const std::string& arch,
+                          const std::string& name) {
+    const auto arch_at = pfc.find("# filter for arch " + arch + " (");
+    REQUIRE(arch_at != std::string::npos);
+    const auto arch_end = pfc.find("# filter for arch ", arch_at + 1);
+    const auto start = pfc.find("filter for syscall \"" + name + "\"", arch_at);
+    if (start == std::string::npos || start > arch_end) return {};
+    auto end = pfc.find("# filter for syscall", start + 1);
+    end = std::min({end, arch_end, pfc.find("# default action", start)});
+    return pfc.substr(start, end - start);
+}
+
+std::string pfc_of(const SeccompPolicy& policy, std::uint32_t arch = SCMP_ARCH_X86_64) {
+    auto pfc = export_pfc(policy, arch);
+    REQUIRE(pfc.has_value());
+    return *pfc;
+}
+
+ImportContext amd64_context(std::vector<std::string> caps = {}) {
+    return ImportContext{std::move(caps), "amd64", 6, 1};
+}
+
+Result<SeccompPolicy> import_text_file(const std::string& path, const ImportContext& context) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_oci_profile(text.str(), context, path);
+}
+
+}  // namespace
+
+TEST_CASE("default profile denies the documented calls with EPERM on every x86 ABI") {
+    const std::string pfc = pfc_of(default_policy());
+    for (const char* arch : {"x86_64", "x86", "x32"}) {
+        for (const char* name :
+             {"mount",          "umount2",      "pivot_root",       "kexec_load",
+              "init_module",    "finit_module", "reboot",           "keyctl",
+              "add_key",        "bpf",          "perf_event_open",  "userfaultfd",
+              "setns",          "settimeofday", "clock_settime",    "open_by_handle_at",
+              "io_uring_setup", "ptrace",       "process_vm_readv", "swapon",
+              "syslog"}) {
+            INFO(arch << " " << name);
+            CHECK(syscall_block(pfc, arch, name).find("action ERRNO(1);") != std::string::npos);
+        }
+    }
+    // Calls that every program needs stay allowed (absent from the filter: default allow).
+    CHECK(syscall_block(pfc, "x86_64", "read").empty());
+    CHECK(syscall_block(pfc, "x86_64", "execve").empty());
+    CHECK(pfc.find("# default action\n  action ALLOW;") != std::string::npos);
+    // A syscall through an ABI outside the filter kills the process.
+    CHECK(pfc.find("# invalid architecture action\naction KILL_PROCESS;") != std::string::npos);
+}
+
+TEST_CASE(
+    "default profile: clone3 gets ENOSYS, clone and unshare are filtered on namespace flags") {
+    const std::string pfc = pfc_of(default_policy());
+    CHECK(syscall_block(pfc, "x86_64", "clone3").find("action ERRNO(38);") != std::string::npos);
+    const std::string clone = syscall_block(pfc, "x86_64", "clone");
+    const std::string unshare = syscall_block(pfc, "x86_64", "unshare");
+    // CLONE_NEWUSER = 0x10000000 = 268435456, CLONE_NEWNS = 0x20000 = 131072.
+    for (const char* flag : {"0x10000000 == 268435456", "0x00020000 == 131072"}) {
+        CHECK(clone.find(flag) != std::string::npos);
+        CHECK(unshare.find(flag) != std::string::npos);
+    }
+    // The flags are conditions, not an unconditional deny: plain fork()/threads still work.
+    CHECK(clone.find("if ($syscall == 56)\n    action") == std::string::npos);
+    // CLONE_NEWTIME (0x80) is unshare-only: in clone() that byte is the exit signal.
+    CHECK(unshare.find("& 0x00000080 == 128") != std::string::npos);
+    CHECK(clone.find("& 0x00000080") == std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "personality").find("> 131080") != std::string::npos);
+}
+
+TEST_CASE("filter architectures: native plus compat ABIs") {
+    CHECK(filter_architectures(SCMP_ARCH_X86_64) ==
+          std::vector<std::uint32_t>{SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32});
+    CHECK(filter_architectures(SCMP_ARCH_AARCH64) ==
+          std::vector<std::uint32_t>{SCMP_ARCH_AARCH64, SCMP_ARCH_ARM});
+    CHECK(filter_architectures(SCMP_ARCH_ARM) == std::vector<std::uint32_t>{SCMP_ARCH_ARM});
+
+    const std::string pfc = pfc_of(default_policy(), SCMP_ARCH_AARCH64);
+    CHECK(pfc.find("# filter for arch aarch64") != std::string::npos);
+    CHECK(pfc.find("# filter for arch arm ") != std::string::npos);
+    CHECK(pfc.find("# filter for arch x86_64") == std::string::npos);
+    CHECK(syscall_block(pfc, "arm", "mount").find("ERRNO(1)") != std::string::npos);
+}
+
+TEST_CASE("compiled BPF starts by checking the architecture") {
+    auto program = compile_policy(default_policy());
+    REQUIRE(program.has_value());
+    REQUIRE(program->instructions.size() > 20);
+    const sock_filter first = program->instructions.front();
+    CHECK(first.code == (BPF_LD | BPF_W | BPF_ABS));
+    CHECK(first.k == 4);  // offsetof(struct seccomp_data, arch)
+    CHECK(program->fprog().len == program->instructions.size());
+    CHECK(program->warnings.empty());
+}
+
+TEST_CASE("custom policy: rules, actions and argument conditions are in the filter") {
+    manifests::Seccomp spec;
+    spec.profile = manifests::SeccompProfile::custom;
+    spec.default_action = {SeccompActionKind::allow, 0};
+    spec.rules = {
+        {{"uname"}, {SeccompActionKind::kill_process, 0}, {}},
+        {{"getpid"}, {SeccompActionKind::trap, 0}, {}},
+        {{"getppid"}, {SeccompActionKind::log, 0}, {}},
+        {{"gettid"}, {SeccompActionKind::kill_thread, 0}, {}},
+        {{"socket"},
+         {SeccompActionKind::errno_code, EACCES},
+         {{0, manifests::SeccompOp::eq, 17, 0}, {1, manifests::SeccompOp::masked_eq, 0xf, 3}}},
+        {{"sync"}, {SeccompActionKind::allow, 0}, {}},  // same as default: no-op, not an error
+    };
+    auto policy = custom_policy(spec);
+    REQUIRE(policy.has_value());
+    const std::string pfc = pfc_of(*policy);
+    CHECK(syscall_block(pfc, "x86_64", "uname").find("KILL_PROCESS") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "getpid").find("TRAP") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "getppid").find("LOG") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "gettid").find("action KILL;") != std::string::npos);
+    const std::string socket = syscall_block(pfc, "x86_64", "socket");
+    CHECK(socket.find("$a0.lo32 == 17") != std::string::npos);
+    CHECK(socket.find("$a1.lo32 & 0x0000000f == 3") != std::string::npos);
+    CHECK(socket.find("ERRNO(13)") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "sync").empty());
+}
+
+TEST_CASE("custom policy: an unknown syscall name is an error naming it") {
+    manifests::Seccomp spec;
+    spec.profile = manifests::SeccompProfile::custom;
+    spec.rules = {{{"read"}, {SeccompActionKind::allow, 0}, {}},
+                  {{"write", "not_a_syscall"}, {SeccompActionKind::allow, 0}, {}}};
+    auto policy = custom_policy(spec);
+    REQUIRE(policy.has_value());
+    auto program = compile_policy(*policy);
+    REQUIRE_FALSE(program.has_value());
+    CHECK(program.error().message.find("'not_a_syscall'") != std::string::npos);
+    CHECK(program.error().message.find("rule 2") != std::string::npos);
+    auto prepared = prepare_seccomp(spec);
+    REQUIRE_FALSE(prepared.has_value());
+    CHECK(prepared.error().step == "seccomp");
+}
+
+TEST_CASE("custom policy: malformed rules are refused before compiling") {
+    manifests::Seccomp spec;
+    spec.profile = manifests::SeccompProfile::custom;
+    SECTION("one argument compared twice") {
+        spec.rules = {{{"personality"},
+                       {SeccompActionKind::errno_code, 1},
+                       {{0, manifests::SeccompOp::eq, 1, 0}, {0, manifests::SeccompOp::eq, 2, 0}}}};
+        auto policy = custom_policy(spec);
+        REQUIRE_FALSE(policy.has_value());
+        CHECK(policy.error().message.find("argument 0 compared twice") != std::string::npos);
+    }
+    SECTION("errno out of range") {
+        spec.rules = {{{"read"}, {SeccompActionKind::errno_code, 5000}, {}}};
+        CHECK_FALSE(custom_policy(spec).has_value());
+    }
+    SECTION("no names") {
+        spec.rules = {{{}, {SeccompActionKind::errno_code, 1}, {}}};
+        CHECK_FALSE(custom_policy(spec).has_value());
+    }
+}
+
+TEST_CASE("import: our small profile, with warnings, splits and includes/excludes") {
+    auto policy = import_text_file(kSmallProfile, amd64_context());
+    REQUIRE(policy.has_value());
+    auto program = compile_policy(*policy, SCMP_ARCH_X86_64);
+    REQUIRE(program.has_value());
+    // An unknown name in an imported profile is a warning, and the rest of its entry applies.
+    REQUIRE(program->warnings.size() == 1);
+    CHECK(program->warnings[0].find("'no_such_syscall_for_tests'") != std::string::npos);
+
+    const std::string pfc = pfc_of(*policy);
+    CHECK(syscall_block(pfc, "x86_64", "unshare").find("ERRNO(13)") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "setns").find("ERRNO(13)") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "uname").find("KILL_PROCESS") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "getpriority").find("ERRNO(1)") != std::string::npos);
+    // Two comparisons of argument 0 become two ORed rules.
+    const std::string personality = syscall_block(pfc, "x86_64", "personality");
+    CHECK(personality.find("== 4194304") != std::string::npos);
+    CHECK(personality.find("== 262144") != std::string::npos);
+    // excludes.caps: without CAP_SYS_ADMIN the entry applies.
+    CHECK_FALSE(syscall_block(pfc, "x86_64", "sethostname").empty());
+    // includes.minKernel 99.0 and includes.arches [s390x] do not apply here.
+    CHECK(syscall_block(pfc, "x86_64", "setdomainname").empty());
+    CHECK(syscall_block(pfc, "x86_64", "acct").empty());
+
+    auto admin = import_text_file(kSmallProfile, amd64_context({"CAP_SYS_ADMIN"}));
+    REQUIRE(admin.has_value());
+    CHECK(syscall_block(pfc_of(*admin), "x86_64", "sethostname").empty());
+}
+
+TEST_CASE("import: malformed or unsupported profiles are errors naming the file") {
+    const auto context = amd64_context();
+    auto bad_json = parse_oci_profile("{ not json", context, "bad.json");
+    REQUIRE_FALSE(bad_json.has_value());
+    CHECK(bad_json.error().message.find("bad.json") != std::string::npos);
+    auto notify = parse_oci_profile(R"({"defaultAction": "SCMP_ACT_NOTIFY"})", context, "n.json");
+    REQUIRE_FALSE(notify.has_value());
+    CHECK(notify.error().describe().find("SCMP_ACT_NOTIFY") != std::string::npos);
+    auto bad_op = parse_oci_profile(
+        R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+            "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_XX"}]}]})",
+        context, "op.json");
+    REQUIRE_FALSE(bad_op.has_value());
+    CHECK(bad_op.error().describe().find("syscalls[0]") != std::string::npos);
+    auto missing = import_profile_file("/nonexistent/profile.json", {});
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().code == ENOENT);
+}
+
+TEST_CASE("import: Docker's default profile, capabilities decide conditional entries") {
+    const std::string path = docker_profile_path();
+    auto plain = import_text_file(path, amd64_context());
+    REQUIRE(plain.has_value());
+    CHECK(plain->default_action == manifests::SeccompAction{SeccompActionKind::errno_code, 1});
+    auto program = compile_policy(*plain, SCMP_ARCH_X86_64);
+    REQUIRE(program.has_value());
+    for (const auto& warning : program->warnings) {
+        CHECK(warning.find("unknown syscall name") != std::string::npos);
+    }
+    const std::string pfc = pfc_of(*plain);
+    CHECK(pfc.find("# default action\n  action ERRNO(1);") != std::string::npos);
+    CHECK(syscall_block(pfc, "x86_64", "read").find("ALLOW") != std::string::npos);
+    // Not in the allow list without CAP_SYS_ADMIN: falls to the default EPERM.
+    CHECK(syscall_block(pfc, "x86_64", "unshare").empty());
+    CHECK(syscall_block(pfc, "x86_64", "mount").empty());
+    CHECK(syscall_block(pfc, "x86_64", "clone3").find("ERRNO(38)") != std::string::npos);
+
+    auto admin = import_text_file(path, amd64_context({"CAP_SYS_ADMIN"}));
+    REQUIRE(admin.has_value());
+    const std::string admin_pfc = pfc_of(*admin);
+    CHECK(syscall_block(admin_pfc, "x86_64", "unshare").find("ALLOW") != std::string::npos);
+    CHECK(syscall_block(admin_pfc, "x86_64", "mount").find("ALLOW") != std::string::npos);
+}
+
+TEST_CASE("prepare_seccomp caches by policy: same policy, same program") {
+    manifests::Seccomp default_spec;
+    auto first = prepare_seccomp(default_spec);
+    auto second = prepare_seccomp(default_spec);
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    CHECK(first->get() == second->get());
+    CHECK((*first)->policy_hash.size() == 64);
+
+    manifests::Seccomp unconfined;
+    unconfined.profile = manifests::SeccompProfile::unconfined;
+    auto open = prepare_seccomp(unconfined);
+    REQUIRE(open.has_value());
+    CHECK((*open)->instructions.empty());
+    CHECK((*open)->policy_hash != (*first)->policy_hash);
+
+    manifests::Seccomp file;
+    file.profile = manifests::SeccompProfile::file;
+    file.path = kSmallProfile;
+    auto plain = prepare_seccomp(file);
+    auto again = prepare_seccomp(file);
+    manifests::Capabilities admin{{{21, "CAP_SYS_ADMIN"}}};
+    auto with_admin = prepare_seccomp(file, admin);
+    REQUIRE(plain.has_value());
+    REQUIRE(again.has_value());
+    REQUIRE(with_admin.has_value());
+    CHECK(plain->get() == again->get());
+    // includes/excludes.caps make the granted capabilities part of the key.
+    CHECK(plain->get() != with_admin->get());
+    CHECK((*plain)->instructions.size() != (*with_admin)->instructions.size());
+    CHECK((*plain)->warnings.size() == 1);
+
+    manifests::Seccomp missing = file;
+    missing.path = "/nonexistent/profile.json";
+    auto error = prepare_seccomp(missing);
+    REQUIRE_FALSE(error.has_value());
+    CHECK(error.error().describe().find("/nonexistent/profile.json") != std::string::npos);
+}
