@@ -1,7 +1,9 @@
-// Parsers for the text the kernel gives us about cgroups. Pure functions over string_views
-// (no allocation except where a list is returned), unit-tested with fixed text.
+// The text formats of cgroupfs and procfs, both ways: parsers for what the kernel gives us
+// (pure functions over string_views, no allocation except where a list is returned) and the
+// rendering of manifest limits into cgroup file values. Unit-tested with fixed text.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,5 +40,23 @@ Result<std::uint64_t> parse_u64_file(std::string_view text);
 
 // Whitespace-separated words (cgroup.controllers, cgroup.subtree_control).
 std::vector<std::string> parse_word_list(std::string_view text);
+
+// ---- limits -> cgroup files ----------------------------------------------------------------
+
+// One write that Cgroup::apply() performs.
+struct CgroupSetting {
+    std::string file;        // "cpu.max"
+    std::string value;       // "50000 100000"
+    std::string controller;  // "cpu": the controller that provides the file
+    bool requested = false;  // set by the manifest; false: reset to the kernel default
+};
+
+using DeviceResolver = std::function<Result<std::string>(const std::string& path)>;
+
+// Every limit file of cpu, cpuset, memory, pids and io with its value: the manifest's value
+// where it sets one, else the kernel default ("max", weight 100, empty cpuset) so that a
+// limit removed from the manifest is lifted in place. io.max gets one setting per device.
+Result<std::vector<CgroupSetting>> render_limits(
+    const manifests::Resources& resources, const DeviceResolver& resolve = resolve_block_device);
 
 }  // namespace edgevisor::isolation
