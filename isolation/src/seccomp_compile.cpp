@@ -216,6 +216,15 @@ Result<SeccompProgram> compile_policy(const SeccompPolicy& policy, std::uint32_t
         return fail("seccomp", "libseccomp exported a malformed BPF program (" +
                                    std::to_string(bpf->size()) + " bytes)");
     }
+    // The kernel refuses longer programs (BPF_MAXINSNS) at load time, in the child; say it here.
+    if (bpf->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
+        return fail("seccomp",
+                    (policy.origin.empty() ? std::string("policy") : policy.origin) +
+                        " compiles to " + std::to_string(bpf->size() / sizeof(sock_filter)) +
+                        " BPF instructions, more than the kernel's limit of " +
+                        std::to_string(BPF_MAXINSNS),
+                    E2BIG);
+    }
     program.instructions.resize(bpf->size() / sizeof(sock_filter));
     std::memcpy(program.instructions.data(), bpf->data(), bpf->size());
     return program;

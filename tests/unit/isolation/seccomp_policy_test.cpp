@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "seccomp.hpp"
 #include "seccomp_policy.hpp"
@@ -305,4 +306,41 @@ TEST_CASE("prepare_seccomp caches by policy: same policy, same program") {
     auto error = prepare_seccomp(missing);
     REQUIRE_FALSE(error.has_value());
     CHECK(error.error().describe().find("/nonexistent/profile.json") != std::string::npos);
+}
+
+TEST_CASE("prepare_seccomp is safe from many threads: one program per policy") {
+    manifests::Seccomp spec;
+    spec.profile = manifests::SeccompProfile::custom;
+    spec.default_action = {SeccompActionKind::allow, 0};
+    spec.rules = {{{"acct"}, {SeccompActionKind::errno_code, 77}, {}}};  // new to this process
+    std::vector<const SeccompProgram*> seen(8, nullptr);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        threads.emplace_back([&spec, &seen, i] {
+            auto program = prepare_seccomp(spec);
+            if (program) seen[i] = program->get();
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    REQUIRE(seen[0] != nullptr);
+    for (const auto* program : seen) CHECK(program == seen[0]);
+    auto later = prepare_seccomp(spec);
+    REQUIRE(later.has_value());
+    CHECK(later->get() == seen[0]);
+}
+
+TEST_CASE("a policy too long for the kernel is refused at prepare") {
+    manifests::Seccomp spec;
+    spec.profile = manifests::SeccompProfile::custom;
+    spec.default_action = {SeccompActionKind::allow, 0};
+    // Distinct argument values cannot be merged: about one instruction per rule.
+    for (std::uint64_t i = 0; i < 4200; ++i) {
+        spec.rules.push_back({{"ioctl"},
+                              {SeccompActionKind::errno_code, 1},
+                              {{1, manifests::SeccompOp::eq, 0x1000 + i, 0}}});
+    }
+    auto program = prepare_seccomp(spec);
+    REQUIRE_FALSE(program.has_value());
+    CHECK(program.error().code == E2BIG);
+    CHECK(program.error().message.find("BPF instructions") != std::string::npos);
 }
