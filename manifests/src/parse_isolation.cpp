@@ -79,11 +79,14 @@ void parse_mount(Context& ctx, const YAML::Node& node, const std::string& where,
         {{"bind", MountType::bind}, {"tmpfs", MountType::tmpfs}}};
     MapReader map(ctx, node, where, {"type", "source", "target", "readOnly", "size", "mode"});
     if (!map) return;
-    map.choice("type", out.type, std::span<const Choice<MountType>>(types));
+    // An unknown type: which other keys belong is unknown too, so judge only the target.
+    bool type_known =
+        map.choice("type", out.type, std::span<const Choice<MountType>>(types)) || !map.has("type");
     map.require("target");
     if (map.path("target", out.target) && out.target == "/")
         ctx.error(*map.find("target"), "path-format",
                   map.at("target") + ": cannot mount over '/'; use isolation.rootfs");
+    if (!type_known) return;
     if (out.type == MountType::bind) {
         if (map.require("source")) map.path("source", out.source);
         for (std::string_view key : {"size", "mode"})

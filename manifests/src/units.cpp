@@ -20,15 +20,18 @@ std::string quoted(std::string_view text) {
     return "'" + std::string(text) + "'";
 }
 
+bool looks_like_exponent(std::string_view text) {
+    return text.find_first_of("eE") != std::string_view::npos &&
+           text.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+}
+
 // Explains why text that is not all digits is not a whole number.
 std::string why_not_digits(std::string_view text, std::string_view what) {
     std::string head = quoted(text) + " is not " + std::string(what) + ": ";
     if (text.empty()) return "empty value is not " + std::string(what);
     if (text.front() == '-') return head + "it must not be negative";
     if (text.front() == '+') return head + "write it without a sign";
-    if (text.find_first_of("eE") != std::string_view::npos &&
-        text.find_first_not_of("0123456789.eE+-") == std::string_view::npos)
-        return head + "exponent notation is not supported";
+    if (looks_like_exponent(text)) return head + "exponent notation is not supported";
     if (text.find('.') != std::string_view::npos) return head + "it must be a whole number";
     return head + "expected digits only";
 }
@@ -94,7 +97,7 @@ Result<std::uint64_t> scale(std::string_view text, std::string_view number, std:
 std::unexpected<Error> bad_quantity(std::string_view text, std::string_view number,
                                     std::string_view what, std::string_view units) {
     if (number.empty() || text.front() == '-' || text.front() == '+' ||
-        text.find('.') != std::string_view::npos)
+        text.find('.') != std::string_view::npos || detail::looks_like_exponent(text))
         return fail("parse", detail::why_not_digits(text, what));
     return fail("parse", "'" + std::string(text) + "' has an unknown unit '" +
                              std::string(text.substr(number.size())) + "' (use " +
