@@ -22,6 +22,7 @@
 #include <string>
 
 #include "capabilities.hpp"
+#include "refusals.hpp"
 #include "seccomp.hpp"
 #include "skip.hpp"
 
@@ -279,4 +280,37 @@ TEST_CASE("default filter covers the i386 ABI: int 0x80 cannot slip past") {
     CHECK(WIFEXITED(child.status));
     CHECK(WEXITSTATUS(child.status) == 0);
 #endif
+}
+
+namespace {
+
+// errno reported by `edgevisor-checker attempt privileged CALL` run after the steps.
+int checker_attempt(const std::vector<manifests::Capability>& caps, const SeccompProgram* program,
+                    manifests::SeccompProfile profile, const char* call) {
+    auto plan = plan_for(caps, 0, profile);
+    auto child = run_steps(plan, program, 0, [call] {
+        ::execl(EDGEVISOR_CHECKER, EDGEVISOR_CHECKER, "attempt", "privileged", call,
+                static_cast<char*>(nullptr));
+        return 127;
+    });
+    INFO(call << ": " << child.out);
+    REQUIRE(WIFEXITED(child.status));
+    REQUIRE(WEXITSTATUS(child.status) == 0);
+    const auto at = child.out.find("\"errno\":");
+    REQUIRE(at != std::string::npos);
+    return std::stoi(child.out.substr(at + 8));
+}
+
+}  // namespace
+
+TEST_CASE("default filter refuses each documented call with EPERM; unconfined does not") {
+    require_kernel_tests();
+    auto program = default_program();
+    for (const auto& r : testing::default_profile_refusals()) {
+        INFO(r.call);
+        CHECK(checker_attempt(r.caps, program.get(), manifests::SeccompProfile::default_profile,
+                              r.call) == EPERM);
+        CHECK(checker_attempt(r.caps, nullptr, manifests::SeccompProfile::unconfined, r.call) !=
+              EPERM);
+    }
 }

@@ -1,4 +1,5 @@
 #include "attempts.hpp"
+#include "privilege_calls.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -94,6 +95,8 @@ const std::vector<Attempt>& attempts() {
          [](const std::string& a) { return result(::fchdir(std::atoi(a.c_str()))); }},
         {"chdir", "PATH", [](const std::string& a) { return result(::chdir(a.c_str())); }},
         {"syscall", "NAME (see syscalls())", named_syscall},
+        {"privileged", "NAME (see privilege_calls.cpp)",
+         [](const std::string& a) { return privilege_call(a); }},
     };
     return table;
 }
