@@ -8,19 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-#if defined(__x86_64__)
-constexpr const char* kDockerArch = "amd64";
-constexpr const char* kSeccompArch = "SCMP_ARCH_X86_64";
-#elif defined(__aarch64__)
-constexpr const char* kDockerArch = "arm64";
-constexpr const char* kSeccompArch = "SCMP_ARCH_AARCH64";
-#elif defined(__arm__)
-constexpr const char* kDockerArch = "arm";
-constexpr const char* kSeccompArch = "SCMP_ARCH_ARM";
-#else
-#error "add this architecture's Docker and libseccomp names"
-#endif
-
 bool contains(const json& list, const char* value) {
     return list.is_array() && std::find(list.begin(), list.end(), value) != list.end();
 }

@@ -10,6 +10,21 @@
 
 namespace edgevisor::bench {
 
+// This machine's architecture as Docker's profiles name it (includes/excludes "arches") and
+// as libseccomp does (archMap, OCI "architectures").
+#if defined(__x86_64__)
+inline constexpr const char* kDockerArch = "amd64";
+inline constexpr const char* kSeccompArch = "SCMP_ARCH_X86_64";
+#elif defined(__aarch64__)
+inline constexpr const char* kDockerArch = "arm64";
+inline constexpr const char* kSeccompArch = "SCMP_ARCH_AARCH64";
+#elif defined(__arm__)
+inline constexpr const char* kDockerArch = "arm";
+inline constexpr const char* kSeccompArch = "SCMP_ARCH_ARM";
+#else
+#error "add this architecture's Docker and libseccomp names"
+#endif
+
 // Writes <bundle_dir>/config.json: /bin/true in new pid, mount, ipc, uts and net namespaces,
 // root `rootfs` (a bind of the host's / that the caller provides) read-only, fresh /proc,
 // minimal /dev, tmpfs /tmp, every capability dropped, no_new_privs; linux.seccomp when given.

@@ -34,16 +34,8 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-#if defined(__x86_64__)
-constexpr const char* kNative = "SCMP_ARCH_X86_64";
-constexpr const char* kDockerNative = "amd64";
-#elif defined(__aarch64__)
-constexpr const char* kNative = "SCMP_ARCH_AARCH64";
-constexpr const char* kDockerNative = "arm64";
-#else
-constexpr const char* kNative = "SCMP_ARCH_ARM";
-constexpr const char* kDockerNative = "arm";
-#endif
+using edgevisor::bench::kDockerArch;
+using edgevisor::bench::kSeccompArch;
 
 }  // namespace
 
@@ -53,7 +45,7 @@ TEST_CASE("Docker's profile format becomes OCI seccomp for a workload without ca
         {"defaultAction", "SCMP_ACT_ERRNO"},
         {"defaultErrnoRet", 1},
         {"archMap",
-         {{{"architecture", kNative}, {"subArchitectures", {"SUB_A", "SUB_B"}}},
+         {{{"architecture", kSeccompArch}, {"subArchitectures", {"SUB_A", "SUB_B"}}},
           {{"architecture", "SCMP_ARCH_OTHER"}, {"subArchitectures", {"SUB_C"}}}}},
         {"syscalls",
          {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}},
@@ -62,7 +54,7 @@ TEST_CASE("Docker's profile format becomes OCI seccomp for a workload without ca
            {"includes", {{"minKernel", "4.8"}}}},
           {{"names", {"native_only"}},
            {"action", "SCMP_ACT_ALLOW"},
-           {"includes", {{"arches", {kDockerNative}}}}},
+           {"includes", {{"arches", {kDockerArch}}}}},
           {{"names", {"other_arch_only"}},
            {"action", "SCMP_ACT_ALLOW"},
            {"includes", {{"arches", {"s390x"}}}}},
@@ -76,7 +68,7 @@ TEST_CASE("Docker's profile format becomes OCI seccomp for a workload without ca
           {{"names", {"clone3"}},
            {"action", "SCMP_ACT_ERRNO"},
            {"errnoRet", 38},
-           {"excludes", {{"arches", {kDockerNative}}}}}}}};
+           {"excludes", {{"arches", {kDockerArch}}}}}}}};
     const auto path = dir.path / "docker.json";
     std::ofstream(path) << docker.dump();
 
@@ -84,7 +76,7 @@ TEST_CASE("Docker's profile format becomes OCI seccomp for a workload without ca
     REQUIRE(oci);
     CHECK((*oci)["defaultAction"] == "SCMP_ACT_ERRNO");
     CHECK((*oci)["defaultErrnoRet"] == 1);
-    CHECK((*oci)["architectures"] == json({kNative, "SUB_A", "SUB_B"}));
+    CHECK((*oci)["architectures"] == json({kSeccompArch, "SUB_A", "SUB_B"}));
     const auto names = names_in(*oci);
     CHECK(has(names, "read"));
     CHECK(has(names, "ptrace"));       // minKernel is not a reason to drop
