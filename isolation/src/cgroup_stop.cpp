@@ -1,6 +1,7 @@
 // Stopping a workload so that nothing of it survives: signal, grace, cgroup.kill, rmdir.
 #include <spdlog/spdlog.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -14,7 +15,8 @@ Result<StopOutcome> stop(Cgroup& cgroup, const Process* main, const StopOptions&
     const std::string& where = cgroup.path();
     if (main && main->pidfd) {
         // ESRCH: it has exited already (a zombie still accepts signals, so this is rare).
-        if (::pidfd_send_signal(main->pidfd.get(), options.signal, nullptr, 0) != 0 &&
+        // Through syscall(): Debian 12's <sys/pidfd.h> lacks extern "C" and breaks C++ links.
+        if (::syscall(SYS_pidfd_send_signal, main->pidfd.get(), options.signal, nullptr, 0) != 0 &&
             errno != ESRCH)
             return fail_errno("cgroup.stop",
                               "pidfd_send_signal to pid " + std::to_string(main->pid));
