@@ -37,6 +37,23 @@ manifests::Workload sleeper(const std::string& name) {
     return w;
 }
 
+// Launches `sleeper(name)` into the cgroup and checks that it is there, and only it.
+isolation::Process launch_into(const isolation::CgroupTree& tree, const isolation::Cgroup& cgroup,
+                               const std::string& name, isolation::LauncherOptions options = {}) {
+    auto workload = sleeper(name);
+    isolation::LaunchRequest request;
+    request.workload = &workload;
+    request.cgroup_fd = cgroup.dir_fd();
+    isolation::Launcher launcher(options);
+    auto process = launcher.launch(request);
+    if (!process) FAIL("launch: " << process.error().describe());
+    auto procs = cgroup.procs();
+    REQUIRE(procs.has_value());
+    CHECK(*procs == std::vector<pid_t>{process->pid});
+    CHECK(cgroup_of(process->pid).find("0::" + relative(tree, cgroup) + "\n") != std::string::npos);
+    return std::move(*process);
+}
+
 }  // namespace
 
 TEST_CASE("clone3 with CLONE_INTO_CGROUP places the child in the workload cgroup") {
@@ -57,29 +74,18 @@ TEST_CASE("the Launcher starts a workload inside the cgroup given as cgroup_fd")
     auto tree = open_test_tree();
     auto cgroup = tree.create_workload("launched");
     REQUIRE(cgroup.has_value());
-    auto workload = sleeper("launched");
-    isolation::LaunchRequest request;
-    request.workload = &workload;
-    request.cgroup_fd = cgroup->dir_fd();
-    isolation::Launcher launcher;
-    auto process = launcher.launch(request);
-    if (!process) FAIL("launch: " << process.error().describe());
-    auto procs = cgroup->procs();
-    REQUIRE(procs.has_value());
-    CHECK(*procs == std::vector<pid_t>{process->pid});
-    CHECK(cgroup_of(process->pid).find("0::" + relative(tree, *cgroup) + "\n") !=
-          std::string::npos);
+    auto process = launch_into(tree, *cgroup, "launched");
     auto state = cgroup->state();
     REQUIRE(state.has_value());
     CHECK(state->populated);
 
     // The workload is pid 1 of its pid namespace, which ignores an unhandled SIGTERM: the
     // grace period passes and cgroup.kill ends it.
-    auto outcome = isolation::stop(*cgroup, &*process, {.signal = SIGTERM, .grace = 300ms});
+    auto outcome = isolation::stop(*cgroup, &process, {.signal = SIGTERM, .grace = 300ms});
     REQUIRE(outcome.has_value());
     CHECK_FALSE(outcome->exited_in_grace);
     CHECK(outcome->killed);
-    auto status = isolation::wait_exit(*process);
+    auto status = isolation::wait_exit(process);
     REQUIRE(status.has_value());
     CHECK(WIFSIGNALED(*status));
     CHECK(WTERMSIG(*status) == SIGKILL);
@@ -90,16 +96,7 @@ TEST_CASE("the Launcher's fallback without CLONE_INTO_CGROUP also lands in the c
     auto tree = open_test_tree();
     auto cgroup = tree.create_workload("fallback");
     REQUIRE(cgroup.has_value());
-    auto workload = sleeper("fallback");
-    isolation::LaunchRequest request;
-    request.workload = &workload;
-    request.cgroup_fd = cgroup->dir_fd();
-    isolation::Launcher launcher({.allow_clone3 = true, .allow_clone_into_cgroup = false});
-    auto process = launcher.launch(request);
-    if (!process) FAIL("launch: " << process.error().describe());
-    auto procs = cgroup->procs();
-    REQUIRE(procs.has_value());
-    CHECK(*procs == std::vector<pid_t>{process->pid});
-    REQUIRE(isolation::stop(*cgroup, &*process, {.grace = 0ms}).has_value());
-    REQUIRE(isolation::wait_exit(*process).has_value());
+    auto process = launch_into(tree, *cgroup, "fallback", {.allow_clone_into_cgroup = false});
+    REQUIRE(isolation::stop(*cgroup, &process, {.grace = 0ms}).has_value());
+    REQUIRE(isolation::wait_exit(process).has_value());
 }
