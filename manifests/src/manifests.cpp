@@ -98,13 +98,13 @@ void finish(std::vector<ParsedDocument>& docs, LoadResult& result) {
 // Reads at most limit + 1 bytes, so that a huge file is refused without reading it all.
 edgevisor::Result<std::string> read_capped(const std::filesystem::path& path, std::size_t limit) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd) return fail_errno("open", "cannot open " + path.string());
+    if (!fd) return fail_errno("open", "cannot open");
     std::string text;
     char buffer[65536];
     while (text.size() <= limit) {
         ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail_errno("read", "cannot read " + path.string());
+        if (n < 0) return fail_errno("read", "cannot read");
         if (n == 0) break;
         text.append(buffer, static_cast<std::size_t>(n));
     }
@@ -115,7 +115,7 @@ edgevisor::Result<std::string> read_capped(const std::filesystem::path& path, st
 edgevisor::Result<std::vector<std::filesystem::path>> expand(const std::filesystem::path& path) {
     std::error_code ec;
     auto status = std::filesystem::status(path, ec);
-    if (ec) return fail("stat", "cannot read " + path.string(), ec.value());
+    if (ec) return fail("stat", "cannot read", ec.value());
     if (!std::filesystem::is_directory(status)) return std::vector{path};
     std::vector<std::filesystem::path> files;
     for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end;
@@ -123,7 +123,7 @@ edgevisor::Result<std::vector<std::filesystem::path>> expand(const std::filesyst
         auto ext = it->path().extension();
         if ((ext == ".yaml" || ext == ".yml") && it->is_regular_file()) files.push_back(it->path());
     }
-    if (ec) return fail("readdir", "cannot list " + path.string(), ec.value());
+    if (ec) return fail("readdir", "cannot list the directory", ec.value());
     std::sort(files.begin(), files.end());
     return files;
 }

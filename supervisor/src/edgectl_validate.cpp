@@ -1,0 +1,54 @@
+// edgectl validate FILE|DIR...
+//
+// Checks manifests without acting on anything: every error of every file is printed to stderr
+// as "file:line:col: message [rule]" (the format compilers use, so editors can jump to it).
+// Exit codes: 0 valid, 1 any validation error, 2 a path that cannot be read (which also means
+// the set could not be checked as a whole: dependencies may live in the unread file).
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "edgectl_commands.hpp"
+#include "edgevisor/manifests/manifests.hpp"
+
+namespace edgevisor::edgectl {
+namespace {
+
+constexpr int kExitInvalid = 1;
+constexpr int kExitUnreadable = 2;
+
+std::string plural(std::size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+int validate(const std::vector<std::string>& args) {
+    std::vector<std::filesystem::path> paths(args.begin(), args.end());
+    manifests::LoadResult result = manifests::load_paths(paths);
+    for (const manifests::Diagnostic& d : result.diagnostics)
+        std::fprintf(stderr, "%s\n", d.format().c_str());
+    bool unreadable = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                                  [](const auto& d) { return d.rule == "file-unreadable"; });
+    if (!result.ok()) {
+        std::fprintf(stderr, "invalid: %s in %s\n",
+                     plural(result.diagnostics.size(), "error").c_str(),
+                     plural(result.files, "file").c_str());
+        return unreadable ? kExitUnreadable : kExitInvalid;
+    }
+    std::printf("ok: %s in %s\n", plural(result.workloads.size(), "workload").c_str(),
+                plural(result.files, "file").c_str());
+    return 0;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, int& exit_code) {
+    auto paths = std::make_shared<std::vector<std::string>>();
+    CLI::App* cmd = app.add_subcommand(
+        "validate",
+        "Check manifests (files, or directories of *.yaml/*.yml) without acting on them");
+    cmd->add_option("paths", *paths, "manifest files or directories")->required();
+    cmd->callback([paths, &exit_code] { exit_code = validate(*paths); });
+}
+
+}  // namespace edgevisor::edgectl
