@@ -166,10 +166,21 @@ void parse_rule(Context& ctx, const YAML::Node& node, const std::string& where, 
         args && expect_list(ctx, *args, map.at("args"))) {
         if (args->size() > 6)
             ctx.error(*args, "seccomp-arg", map.at("args") + ": at most 6 conditions");
-        for (std::size_t i = 0; i < args->size(); ++i)
-            if (auto arg =
-                    read_arg(ctx, (*args)[i], map.at("args") + "[" + std::to_string(i) + "]"))
+        for (std::size_t i = 0; i < args->size(); ++i) {
+            std::string item = map.at("args") + "[" + std::to_string(i) + "]";
+            auto arg = read_arg(ctx, (*args)[i], item);
+            if (!arg) continue;
+            // libseccomp 2.5 refuses a second comparison of the same argument in one rule.
+            bool repeated = std::any_of(rule.args.begin(), rule.args.end(),
+                                        [&](const SeccompArg& a) { return a.index == arg->index; });
+            if (repeated)
+                ctx.error((*args)[i], "seccomp-arg",
+                          item + ": argument " + std::to_string(arg->index) +
+                              " is already compared in this rule (one comparison per argument; "
+                              "write a second rule)");
+            else
                 rule.args.push_back(*arg);
+        }
     }
     if (ctx.error_count() == errors_before) out.rules.push_back(std::move(rule));
 }

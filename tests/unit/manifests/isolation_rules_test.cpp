@@ -130,6 +130,8 @@ TEST_CASE("seccomp rules: syscall name shape, actions, argument conditions") {
                            "value: 1}]}")) == Rules{"11:49 missing-key"});
     CHECK(where_rules(rule("{names: [read], action: allow, args: [{index: 0, op: like, "
                            "value: 1}]}")) == Rules{"11:64 invalid-value"});
+    CHECK(where_rules(rule("{names: [read], action: allow, args: [{index: 0, value: 1}, "
+                           "{index: 0, op: ne, value: 2}]}")) == Rules{"11:71 seccomp-arg"});
     CHECK(where_rules(rule("{names: [read], action: allow, args: [{index: 0, value: 0xZZ}]}")) ==
           Rules{"11:67 invalid-value"});
 }
