@@ -59,7 +59,7 @@ void CgroupWatcher::unwatch(const std::string& workload) {
     if (it == watched_.end()) return;
     for (int wd : {it->second.events_wd, it->second.memory_wd}) {
         if (wd < 0) continue;
-        // EINVAL: the kernel already dropped the watch because the cgroup was removed.
+        // EINVAL: the kernel dropped the watch (cgroup removed) and drain() has not seen it yet.
         ::inotify_rm_watch(inotify_.get(), wd);
         by_wd_.erase(wd);
     }
@@ -67,27 +67,29 @@ void CgroupWatcher::unwatch(const std::string& workload) {
 }
 
 void CgroupWatcher::collect(Watched& w, std::vector<CgroupEvent>& out) {
-    if (auto state = detail::read_state(w.events_file.get())) {
-        if (state->populated != w.last_state.populated)
-            out.push_back({w.workload,
-                           state->populated ? CgroupEventKind::populated : CgroupEventKind::emptied,
-                           1});
-        if (state->frozen != w.last_state.frozen)
-            out.push_back(
-                {w.workload, state->frozen ? CgroupEventKind::frozen : CgroupEventKind::thawed, 1});
-        w.last_state = *state;
-    }
+    auto state = detail::read_state(w.events_file.get());
+    // A removed cgroup's files read as ENODEV; only an empty cgroup can be removed, so the
+    // state is known, and a removal that raced ahead of our read still reports "emptied".
+    if (!state && state.error().code != ENODEV) return;
+    CgroupState now = state ? *state : CgroupState{};
+    if (now.populated != w.last_state.populated)
+        out.push_back(
+            {w.workload, now.populated ? CgroupEventKind::populated : CgroupEventKind::emptied, 1});
+    if (state && now.frozen != w.last_state.frozen)
+        out.push_back(
+            {w.workload, now.frozen ? CgroupEventKind::frozen : CgroupEventKind::thawed, 1});
+    w.last_state = now;
     if (!w.memory_events_file) return;
     detail::FileBuffer buffer;
     auto text = detail::pread_view(w.memory_events_file.get(), buffer, "memory.events");
     if (!text) return;
-    MemoryEvents now = parse_memory_events(*text);
-    if (now.oom > w.last_memory.oom)
-        out.push_back({w.workload, CgroupEventKind::oom, now.oom - w.last_memory.oom});
-    if (now.oom_kill > w.last_memory.oom_kill)
+    MemoryEvents memory = parse_memory_events(*text);
+    if (memory.oom > w.last_memory.oom)
+        out.push_back({w.workload, CgroupEventKind::oom, memory.oom - w.last_memory.oom});
+    if (memory.oom_kill > w.last_memory.oom_kill)
         out.push_back(
-            {w.workload, CgroupEventKind::oom_kill, now.oom_kill - w.last_memory.oom_kill});
-    w.last_memory = now;
+            {w.workload, CgroupEventKind::oom_kill, memory.oom_kill - w.last_memory.oom_kill});
+    w.last_memory = memory;
 }
 
 Result<std::vector<CgroupEvent>> CgroupWatcher::drain() {
@@ -104,12 +106,16 @@ Result<std::vector<CgroupEvent>> CgroupWatcher::drain() {
             offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
             auto it = by_wd_.find(event->wd);
             if (it == by_wd_.end()) continue;
-            if (event->mask & IN_IGNORED) {  // the cgroup was removed
+            std::string name = it->second;
+            if (event->mask & IN_IGNORED) {  // the cgroup was removed: the wd is dead
+                if (auto w = watched_.find(name); w != watched_.end()) {
+                    if (w->second.events_wd == event->wd) w->second.events_wd = -1;
+                    if (w->second.memory_wd == event->wd) w->second.memory_wd = -1;
+                }
                 by_wd_.erase(it);
-                continue;
             }
-            if (std::find(changed.begin(), changed.end(), it->second) == changed.end())
-                changed.push_back(it->second);
+            if (std::find(changed.begin(), changed.end(), name) == changed.end())
+                changed.push_back(std::move(name));
         }
     }
     // Re-read each changed workload once, however many notifications it queued.

@@ -114,3 +114,24 @@ TEST_CASE("an unwatched workload reports nothing more") {
     CHECK(events->empty());
     REQUIRE(isolation::stop(*cgroup, &child, {.grace = 0ms}).has_value());
 }
+
+TEST_CASE("stopping a watched workload reports emptied, then its removal ends the watch") {
+    auto tree = open_test_tree();
+    auto cgroup = tree.create_workload("removed");
+    REQUIRE(cgroup.has_value());
+    auto watcher = isolation::CgroupWatcher::create();
+    REQUIRE(watcher.has_value());
+    REQUIRE(watcher->watch("removed", *cgroup).has_value());
+    auto child = spawn_into(cgroup->dir_fd(), [] { ::pause(); });
+    CHECK(
+        has(wait_for(*watcher, CgroupEventKind::populated), CgroupEventKind::populated, "removed"));
+    REQUIRE(isolation::stop(*cgroup, &child, {.grace = 0ms}).has_value());
+    CHECK(has(wait_for(*watcher, CgroupEventKind::emptied), CgroupEventKind::emptied, "removed"));
+    // The kernel's IN_IGNORED for the removed files is consumed without a report.
+    (void)wait_readable(watcher->fd(), 200ms);
+    auto rest = watcher->drain();
+    REQUIRE(rest.has_value());
+    CHECK(rest->empty());
+    watcher->unwatch("removed");
+    REQUIRE(isolation::wait_exit(child).has_value());
+}
