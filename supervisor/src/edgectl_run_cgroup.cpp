@@ -12,8 +12,12 @@ Result<RunCgroup> prepare_run_cgroup(const manifests::Workload& workload,
     if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
     auto cgroup = tree->create_workload(workload.metadata.name);
     if (!cgroup) return std::unexpected(cgroup.error().wrap("cgroup"));
-    if (auto applied = cgroup->apply(workload.spec.resources); !applied)
-        return std::unexpected(applied.error().wrap("resources"));
+    if (auto applied = cgroup->apply(workload.spec.resources); !applied) {
+        Error error = applied.error().wrap("resources");
+        if (error.step == "cgroup.controller")
+            error.message += "; or run it here with --allow-missing-controllers";
+        return std::unexpected(std::move(error));
+    }
     return RunCgroup{std::move(*tree), std::move(*cgroup)};
 }
 
