@@ -129,18 +129,24 @@ int main(int argc, char** argv) {
     app.add_option("--docker-profile", options.rows.docker_profile,
                    "Docker's seccomp profile (default: <source-dir>/../shared/data/seccomp/"
                    "docker-default.json)");
-    app.add_option("--rows", options.only,
-                   "only these rows: edgectl, edgectl-seccomp-default, edgectl-seccomp-docker, "
-                   "bwrap, crun, crun-seccomp-docker, runc (several: repeat or space-separate)");
+    app.add_option(
+        "--rows", options.only,
+        "only these rows: edgectl, edgectl-b, edgectl-seccomp-default, edgectl-seccomp-docker, "
+        "bwrap, crun, crun-seccomp-docker, runc (several: repeat or space-separate)");
     app.add_flag("!--no-runc", options.rows.runc, "leave runc out");
     app.add_flag("!--no-crun-seccomp", options.rows.crun_docker_seccomp,
                  "leave out crun with Docker's profile");
+    app.add_option("--compare-edgectl", options.rows.compare_edgectl,
+                   "a second edgectl build measured as its own row (A/B of an optimisation)");
     app.add_option("--json", options.json_path, "also write the figures and samples here");
     CLI11_PARSE(app, argc, argv);
 
     // Absolute paths only: entering the OCI mount namespace resets the working directory.
     options.rows.source_dir = fs::absolute(options.rows.source_dir).lexically_normal();
     options.rows.edgectl = fs::absolute(options.rows.edgectl).lexically_normal();
+    if (!options.rows.compare_edgectl.empty()) {
+        options.rows.compare_edgectl = fs::absolute(options.rows.compare_edgectl);
+    }
     if (options.rows.docker_profile.empty()) {
         options.rows.docker_profile =
             options.rows.source_dir + "/../shared/data/seccomp/docker-default.json";

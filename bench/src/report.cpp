@@ -44,10 +44,10 @@ const Row* find_row(const std::vector<Row>& rows, const std::string& key) {
     return nullptr;
 }
 
-// The row a variant is measured against for "what does this add": its unconfined sibling.
+// The row a variant is measured against for "what does this add" (a seccomp profile: its
+// unconfined sibling), when both were measured.
 const Row* baseline_of(const std::vector<Row>& rows, const Row& row) {
-    const auto cut = row.key.find("-seccomp-");
-    return cut == std::string::npos ? nullptr : find_row(rows, row.key.substr(0, cut));
+    return row.baseline.empty() ? nullptr : find_row(rows, row.baseline);
 }
 
 // Per-round differences (variant minus baseline) over the rounds where both launched: rounds
@@ -153,8 +153,8 @@ void print_report(const std::vector<Row>& rows, const RunInfo& info) {
         if (baseline == nullptr) continue;
         if (!header) {
             fmt::print(
-                "\nCost of the seccomp profile (per-round difference to the same launcher "
-                "unconfined):\n");
+                "\nAdded cost over the same launcher unconfined (per-round difference, "
+                "median [p10 p90]):\n");
             header = true;
         }
         const PairedCost cost = paired_cost(row, *baseline);

@@ -26,6 +26,7 @@ struct RowOptions {
     std::string docker_profile;  // Docker's seccomp JSON (from ../shared; never in the repo)
     bool runc = true;
     bool crun_docker_seccomp = true;  // the crun row with Docker's profile, for scale
+    std::string compare_edgectl;      // a second edgectl build, for A/B of an optimisation
 };
 
 // The key of the row that the others are compared against ("ours").
