@@ -34,12 +34,12 @@ std::string billion_laughs() {
 
 }  // namespace
 
-TEST_CASE("100k '[' give a nesting error, not a stack overflow") {
+TEST_CASE("100k opening brackets give a nesting error, not a stack overflow") {
     auto result = timed(std::string(100000, '['));
     CHECK(where_rules(result) == Rules{"1:64 nesting-depth"});
 }
 
-TEST_CASE("100k '{' and deep block nesting are refused too") {
+TEST_CASE("100k opening braces and deep block nesting are refused too") {
     CHECK(where_rules(timed(std::string(100000, '{'))) == Rules{"1:64 nesting-depth"});
     std::string block;
     for (int i = 0; i < 100; ++i) block += std::string(static_cast<std::size_t>(i), ' ') + "k:\n";
@@ -49,7 +49,7 @@ TEST_CASE("100k '{' and deep block nesting are refused too") {
     CHECK(where_rules(timed(dashes + "x\n")).at(0) == "1:129 nesting-depth");
 }
 
-TEST_CASE("nesting within the limit parses; brackets in quotes and comments do not count") {
+TEST_CASE("nesting within the limit parses, and brackets in quotes and comments do not count") {
     std::string deep = std::string(60, '[') + std::string(60, ']');
     auto result = timed(deep);
     CHECK(where_rules(result) == Rules{"1:1 wrong-type"});  // a list, not a Workload: parsed

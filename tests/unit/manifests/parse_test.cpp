@@ -164,7 +164,7 @@ spec:
     CHECK(s.logs.max_files == 5u);
 }
 
-TEST_CASE("cpu max alone gets the kernel's default period; cpuset as a string means cpus") {
+TEST_CASE("cpu max alone gets the kernel's default period, and cpuset as a string means cpus") {
     auto result = parse(kHead + "  resources: {cpu: {max: 500m}, cpuset: \"1\"}\n");
     REQUIRE(result.ok());
     CHECK(result.workloads[0].spec.resources.cpu.period_us == 100000u);
@@ -206,7 +206,7 @@ TEST_CASE("several documents in one file, empty ones ignored, each with its own 
     CHECK(result.workloads[1].source.line == 8);
 }
 
-TEST_CASE("a document with errors yields no workload; the others in the file still do") {
+TEST_CASE("a document with errors yields no workload, while the others in the file still do") {
     auto result = parse(edgevisor::testing::workload("good") + "---\n" +
                         edgevisor::testing::workload("Bad_Name"));
     CHECK_FALSE(result.ok());
@@ -214,7 +214,7 @@ TEST_CASE("a document with errors yields no workload; the others in the file sti
     CHECK(result.workloads[0].metadata.name == "good");
 }
 
-TEST_CASE("Diagnostic::format is file:line:col: message [rule]") {
+TEST_CASE("Diagnostic::format gives file:line:col: message and the rule") {
     Diagnostic d{SourceMark{"a.yaml", 3, 9}, "name-format", "metadata.name: bad"};
     CHECK(d.format() == "a.yaml:3:9: metadata.name: bad [name-format]");
     Diagnostic whole_file{SourceMark{"missing.yaml", 0, 0}, "file-unreadable", "cannot open"};
