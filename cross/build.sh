@@ -32,10 +32,13 @@ if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
+# -O2 as in the native tree (RelWithDebInfo), without -g (the package is stripped anyway):
+# GCC 12's -O3 reports false -Wrestrict errors inside libstdc++'s std::string.
 step "configure $build"
 cmake -S "$source_dir" -B "$build" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DEDGEVISOR_SYSROOT="$sysroot" \
-    -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+    "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" "${launcher[@]}" \
     -DEDGEVISOR_BUILD_TESTS=ON -DEDGEVISOR_TEST_LABELS=unit \
     -DEDGEVISOR_BUILD_BENCH=OFF -DEDGEVISOR_CROSS_TESTS=OFF -DEDGEVISOR_VM_TESTS=OFF \
     "$@"

@@ -39,6 +39,9 @@ mkdir -p "$logs"
 launcher=()
 if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    # Paths relative to the checkout, so that a fresh clone elsewhere (CI) still hits the
+    # cache that earlier runs on this machine filled (the cross builds inherit this too).
+    export CCACHE_BASEDIR=$source_dir CCACHE_NOHASHDIR=1
 fi
 
 # Bookkeeping: every stage is timed; checks that are not CTest tests count as one test each.
@@ -134,7 +137,8 @@ printf '\n=== stripped binary sizes\n'
 printf '\n=== stages (wall time)\n'
 printf '%s\n' "${stage_lines[@]}"
 if [ ${#failed_names[@]} -gt 0 ]; then
-    printf '\nFAILED: %s\n' "${failed_names[@]}"
+    printf '\nFAILED:\n'
+    printf '  %s\n' "${failed_names[@]}"
 fi
 
 # The closing line, in CTest's form (CTest rounds down and never shows 100% with a failure).
