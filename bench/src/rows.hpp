@@ -14,8 +14,9 @@ struct Row {
     std::string key;    // short, stable: "edgectl", "bwrap", ... (JSON output, --rows)
     std::string label;  // for the table
     std::optional<Command> command;
-    bool in_oci_namespace = false;              // crun and runc: spawned from OciMountNamespace
-    std::string skip_reason;                    // non-empty: not measured, and why
+    bool in_oci_namespace = false;  // crun and runc: spawned from OciMountNamespace
+    std::string skip_reason;        // non-empty: not measured, and why
+    std::string baseline;  // key of the row whose cost this one adds to (e.g. unconfined), or ""
     std::vector<std::optional<Sample>> rounds;  // one entry per timed round; nullopt = failed
     std::string first_failure;                  // the first failed launch, for the report
 };
