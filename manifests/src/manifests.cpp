@@ -89,8 +89,8 @@ void sort_by_position(std::vector<Diagnostic>::iterator begin,
     });
 }
 
-void finish(std::vector<ParsedDocument>& docs, LoadResult& result) {
-    detail::check_across_documents(docs, result.diagnostics);
+void finish(std::vector<ParsedDocument>& docs, LoadResult& result, Dependencies dependencies) {
+    detail::check_across_documents(docs, result.diagnostics, dependencies);
     for (ParsedDocument& doc : docs)
         if (doc.valid) result.workloads.push_back(std::move(doc.workload));
 }
@@ -130,16 +130,18 @@ edgevisor::Result<std::vector<std::filesystem::path>> expand(const std::filesyst
 
 }  // namespace
 
-LoadResult parse_text(std::string_view text, const std::string& file, const ParseLimits& limits) {
+LoadResult parse_text(std::string_view text, const std::string& file, const ParseLimits& limits,
+                      Dependencies dependencies) {
     LoadResult result;
     result.files = 1;
     auto docs = parse_documents(text, file, limits, result.diagnostics);
     sort_by_position(result.diagnostics.begin(), result.diagnostics.end());
-    finish(docs, result);
+    finish(docs, result, dependencies);
     return result;
 }
 
-LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const ParseLimits& limits) {
+LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const ParseLimits& limits,
+                      Dependencies dependencies) {
     LoadResult result;
     std::vector<ParsedDocument> docs;
     std::set<std::filesystem::path> seen;  // the same file named twice is read once
@@ -168,7 +170,7 @@ LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Par
             std::move(file_docs.begin(), file_docs.end(), std::back_inserter(docs));
         }
     }
-    finish(docs, result);
+    finish(docs, result, dependencies);
     return result;
 }
 

@@ -36,6 +36,7 @@ void parse_seccomp(Context& ctx, const YAML::Node& node, const std::string& wher
 
 // Duplicate names, unknown dependencies and cycles across all documents given. Documents that
 // take part in an error become invalid.
-void check_across_documents(std::vector<ParsedDocument>& documents, std::vector<Diagnostic>& out);
+void check_across_documents(std::vector<ParsedDocument>& documents, std::vector<Diagnostic>& out,
+                            Dependencies dependencies);
 
 }  // namespace edgevisor::manifests::detail

@@ -114,9 +114,10 @@ class CycleFinder {
 
 }  // namespace
 
-void check_across_documents(std::vector<ParsedDocument>& documents, std::vector<Diagnostic>& out) {
+void check_across_documents(std::vector<ParsedDocument>& documents, std::vector<Diagnostic>& out,
+                            Dependencies dependencies) {
     auto names = index_names(documents, out);
-    check_known(documents, names, out);
+    if (dependencies == Dependencies::resolve) check_known(documents, names, out);
     CycleFinder(documents, names, out).run();
 }
 

@@ -97,3 +97,18 @@ TEST_CASE("unreadable paths, and the same file named twice") {
     CHECK(result.files == 1);
     CHECK(result.workloads.size() == 1);
 }
+
+TEST_CASE("running one workload on its own ignores dependencies outside the loaded set") {
+    auto text = workload("sensor", {"broker"});
+    CHECK(where_rules(parse(text)) == Rules{"8:13 unknown-dependency"});
+    auto alone = parse_text(text, "t.yaml", {}, Dependencies::ignore);
+    CHECK(alone.ok());
+    CHECK(alone.workloads.size() == 1);
+    // Cycles among the loaded workloads are still errors.
+    auto cycle = parse_text(workload("a", {"b"}) + "---\n" + workload("b", {"a"}), "t.yaml", {},
+                            Dependencies::ignore);
+    CHECK(where_rules(cycle) == Rules{"8:13 dependency-cycle"});
+    TempDir dir;
+    auto file = dir.write("s.yaml", text);
+    CHECK(load_paths({file}, {}, Dependencies::ignore).ok());
+}

@@ -15,8 +15,9 @@ namespace edgevisor::manifests {
 // One validation error: where, which rule, and what a user should know.
 struct Diagnostic {
     SourceMark mark;
-    std::string rule;     // stable rule id, e.g. "unknown-key", "name-format", "dependency-cycle"
-    std::string message;  // "unknown key 'readOnlyRot' in isolation.rootfs (expected: path, readOnly)"
+    std::string rule;  // stable rule id, e.g. "unknown-key", "name-format", "dependency-cycle"
+    // e.g. "unknown key 'readOnlyRot' in spec.isolation.rootfs (expected: path, readOnly)"
+    std::string message;
 
     // "file:line:col: message [rule]"
     [[nodiscard]] std::string format() const;
@@ -36,13 +37,21 @@ struct LoadResult {
     [[nodiscard]] bool ok() const { return diagnostics.empty(); }
 };
 
+// Whether spec.dependsOn must name workloads of the loaded set. A node's whole desired state
+// resolves them; running one workload on its own (edgectl run FILE) loads only that file, so
+// it uses `ignore`: unknown names are then not errors (cycles among loaded ones still are).
+enum class Dependencies { resolve, ignore };
+
 // Parse and validate the documents of one YAML text; `file` names it in diagnostics.
-LoadResult parse_text(std::string_view text, const std::string& file, const ParseLimits& limits = {});
+LoadResult parse_text(std::string_view text, const std::string& file,
+                      const ParseLimits& limits = {},
+                      Dependencies dependencies = Dependencies::resolve);
 
 // Files and directories (*.yaml, *.yml in name order, not recursive). Adds the checks that span
 // files: duplicate names, unknown dependencies, dependency cycles.
 LoadResult load_paths(const std::vector<std::filesystem::path>& paths,
-                      const ParseLimits& limits = {});
+                      const ParseLimits& limits = {},
+                      Dependencies dependencies = Dependencies::resolve);
 
 // A canonical text of a workload (sorted keys, defaults spelled out, fixed number formats) and
 // its SHA-256 in hex: equal for specs that differ only in key order, formatting or defaults.
