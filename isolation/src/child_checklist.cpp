@@ -6,6 +6,8 @@
 // child exits. The order follows DESIGN.md and the mature runtimes (runc, crun, nsjail).
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,6 +47,11 @@ StepResult wait_for_parent(int sync_fd) noexcept {
     } while (n < 0 && errno == EINTR);
     ::close(sync_fd);
     if (n != 1) return {"user_namespace", n < 0 ? errno : ECANCELED, "waiting for the id maps"};
+    // Mapping our ids does not change them: we are still the host's root, which is unmapped
+    // inside (files we create would be EOVERFLOW). Become the namespace's root; the target
+    // user comes later. Raw calls: see child_set_ids.
+    if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
+        return {"user_namespace", errno, "uid/gid 0 must be mapped"};
     return step_ok;
 }
 
@@ -81,6 +88,9 @@ StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
     check(errno_step("drop_bounding", child_drop_bounding(plan.caps)));
     check(errno_step("securebits", child_lock_securebits(plan.caps)));
     check(child_set_ids(plan.identity));
+    // After the uid change, which clears the parent-death signal.
+    if (plan.kill_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        check({"pdeathsig", errno, nullptr});
     check(errno_step("capabilities", child_apply_sets(plan.caps)));
     check(child_chdir(plan.identity));  // as the workload's user, inside the new root
 

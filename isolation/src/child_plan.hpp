@@ -24,6 +24,7 @@ struct ChildPlan {
     int sync_fd = -1;                // read end; >= 0: wait for the parent (user ns maps)
     int cgroup_procs_fd = -1;        // >= 0: join the cgroup by writing "0" (no CLONE_INTO_CGROUP)
     bool unshare_cgroup_ns = false;  // create the cgroup namespace after joining (same fallback)
+    bool kill_with_parent = false;   // PR_SET_PDEATHSIG(SIGKILL) after the uid change
 };
 
 // Exit status of a child that failed before execve (after writing its report).

@@ -26,7 +26,8 @@ struct PasswdEntry {
 };
 
 // getpwnam_r/getpwuid_r: 0 + null result means "no such user", which has no errno of its own.
-Result<std::optional<PasswdEntry>> lookup_user(const manifests::IdRef& ref) {
+Result<std::optional<PasswdEntry>> lookup_user(manifests::IdRef ref) {
+    if (!ref.id && ref.name.empty()) ref.id = 0;  // not given: root
     passwd pw{};
     passwd* found = nullptr;
     std::vector<char> buf(16384);
@@ -54,7 +55,8 @@ Result<gid_t> resolve_group(const manifests::IdRef& ref) {
 }
 
 std::string describe_ref(const manifests::IdRef& ref, unsigned resolved) {
-    return ref.id ? std::to_string(resolved) : ref.name + "(" + std::to_string(resolved) + ")";
+    if (ref.id || ref.name.empty()) return std::to_string(resolved);
+    return ref.name + "(" + std::to_string(resolved) + ")";
 }
 
 const std::map<std::string, int, std::less<>>& rlimit_names() {
@@ -95,7 +97,7 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
     IdentityPlan plan;
     auto user = lookup_user(spec.user.uid);
     if (!user) return std::unexpected(user.error());
-    plan.uid = spec.user.uid.id ? static_cast<uid_t>(*spec.user.uid.id) : (*user)->uid;
+    plan.uid = *user ? (*user)->uid : static_cast<uid_t>(spec.user.uid.id.value_or(0));
     plan.uid_detail = describe_ref(spec.user.uid, plan.uid);
     if (spec.user.gid) {
         auto gid = resolve_group(*spec.user.gid);

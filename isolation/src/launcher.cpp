@@ -232,6 +232,7 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     }
     plan->report_fd = report_write.get();
     plan->sync_fd = sync_read.get();
+    plan->kill_with_parent = request.kill_when_caller_exits;
 
     Spawner spawner(options_, *plan, request.cgroup_fd);
     auto child = spawner.spawn();

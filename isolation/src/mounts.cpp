@@ -17,9 +17,10 @@ namespace edgevisor::isolation {
 
 int open_beneath(int root, const char* rel, bool directory) noexcept {
     open_how how{};
-    how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW | (directory ? O_DIRECTORY : 0);
-    // BENEATH: no ".." or absolute escape; NO_SYMLINKS: a symlink anywhere on the way is
-    // refused (ELOOP) rather than resolved, so the error names the offending target.
+    how.flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
+    // BENEATH: no ".." or absolute escape; NO_SYMLINKS: a symlink anywhere on the way, the
+    // last component included (no O_NOFOLLOW, which would open the link itself), is refused
+    // with ELOOP rather than resolved, so the error names the offending target.
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     return static_cast<int>(::syscall(SYS_openat2, root, rel, &how, sizeof how));
 }
@@ -67,20 +68,20 @@ int open_or_create_target(int root, const MountOp& op) noexcept {
     return open_beneath(root, op.target_rel.c_str(), false);
 }
 
-StepResult populate_dev(int root, const RootfsPlan& plan) noexcept {
+StepResult populate_dev(int root) noexcept {
     int dev = open_beneath(root, "dev", true);
     if (dev < 0) return {"mount_dev", errno, "/dev"};
-    char src[32];
     char dst[32];
     StepResult result = step_ok;
-    for (std::size_t i = 0; i < kDevNodes.size() && result.ok(); ++i) {
-        int file =
-            ::openat(dev, kDevNodes[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+    for (const auto& dev_node : kDevNodes) {
+        if (!result.ok()) break;
+        int file = ::openat(dev, dev_node.name,
+                            O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (file >= 0) ::close(file);
-        int node = ::openat(dev, kDevNodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (node < 0 || ::mount(fd_path(src, plan.dev_nodes[i].get()), fd_path(dst, node), nullptr,
-                                MS_BIND, nullptr) != 0)
-            result = {"mount_dev", errno, kDevNodes[i]};
+        int node = ::openat(dev, dev_node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        // The host path still resolves in the host's tree: we have not pivoted yet.
+        if (node < 0 || ::mount(dev_node.host, fd_path(dst, node), nullptr, MS_BIND, nullptr) != 0)
+            result = {"mount_dev", errno, dev_node.host};
         if (node >= 0) ::close(node);
     }
     static constexpr const char* links[][2] = {{"/proc/self/fd", "fd"},
@@ -114,9 +115,8 @@ StepResult populate_dev(int root, const RootfsPlan& plan) noexcept {
     return result;
 }
 
-StepResult mount_at(int root, const RootfsPlan& plan, const MountOp& op, int target) noexcept {
+StepResult mount_at(int root, const MountOp& op, int target) noexcept {
     char dst[32];
-    char src[32];
     fd_path(dst, target);
     switch (op.kind) {
         case MountKind::proc:
@@ -129,20 +129,24 @@ StepResult mount_at(int root, const RootfsPlan& plan, const MountOp& op, int tar
             if (::mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
                         "mode=755,size=65536") != 0)
                 return {"mount_dev", errno, op.target.c_str()};
-            return populate_dev(root, plan);
+            return populate_dev(root);
         case MountKind::sys:
-            if (::mount("sysfs", dst, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        nullptr) == 0)
+            // Not MS_RDONLY here: a sysfs superblock is shared per network namespace, and asking
+            // for a read-only one where a writable one exists is EBUSY. The bind remount below
+            // makes this mount read-only.
+            if (::mount("sysfs", dst, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0)
                 return step_ok;
-            // A fresh sysfs needs a network namespace owned by our user namespace; otherwise
-            // bind the host's, read-only.
-            if (errno != EPERM || ::mount(fd_path(src, plan.host_sys.get()), dst, nullptr,
-                                          MS_BIND | MS_REC, nullptr) != 0)
+            // A fresh sysfs shows the mounter's network namespace. With the host's network it is
+            // the host's superblock, which may not be mounted again where the rbind of the root
+            // already put it (EBUSY); in a user namespace without its own network namespace the
+            // kernel refuses it (EPERM). Either way: bind the host's /sys, without its submounts
+            // (cgroup, debugfs, bpf, ...), on top.
+            if ((errno != EPERM && errno != EBUSY) ||
+                ::mount("/sys", dst, nullptr, MS_BIND, nullptr) != 0)
                 return {"mount_sys", errno, op.target.c_str()};
-            return step_ok;  // made read-only by the caller below
+            return step_ok;
         case MountKind::bind:
-            if (::mount(fd_path(src, op.source.get()), dst, nullptr, MS_BIND | MS_REC, nullptr) !=
-                0)
+            if (::mount(op.source.c_str(), dst, nullptr, MS_BIND | MS_REC, nullptr) != 0)
                 return {"mount_bind", errno, op.target.c_str()};
             return step_ok;
         case MountKind::tmpfs:
@@ -158,10 +162,10 @@ StepResult mount_at(int root, const RootfsPlan& plan, const MountOp& op, int tar
 
 }  // namespace
 
-StepResult child_mount_one(int root, const RootfsPlan& plan, const MountOp& op) noexcept {
+StepResult child_mount_one(int root, const MountOp& op) noexcept {
     int target = open_or_create_target(root, op);
     if (target < 0) return {"mount_target", errno, op.target.c_str()};
-    StepResult result = mount_at(root, plan, op, target);
+    StepResult result = mount_at(root, op, target);
     ::close(target);
     if (!result.ok()) return result;
     bool bind_read_only = (op.kind == MountKind::bind && op.read_only) || op.kind == MountKind::sys;
@@ -170,8 +174,7 @@ StepResult child_mount_one(int root, const RootfsPlan& plan, const MountOp& op) 
         int top = open_beneath(root, op.target_rel.c_str(), false);
         int rc = top < 0 ? errno : remount_read_only(top);
         if (top >= 0) ::close(top);
-        // sysfs mounted fresh is already read-only: remounting it as a bind is EINVAL, harmless.
-        if (rc != 0 && !(op.kind == MountKind::sys && rc == EINVAL))
+        if (rc != 0)
             return {op.kind == MountKind::sys ? "mount_sys" : "mount_bind", rc, op.target.c_str()};
     }
     return step_ok;
@@ -201,15 +204,13 @@ constexpr ProcPath kReadOnly[] = {
 
 }  // namespace
 
-StepResult child_mask_proc(int root, const RootfsPlan& plan) noexcept {
-    char src[32];
+StepResult child_mask_proc(int root) noexcept {
     char dst[32];
     for (const auto& p : kMaskedFiles) {
         int fd = open_beneath(root, p.name, false);
         if (fd < 0 && errno == ENOENT) continue;
         int rc = fd < 0 ? errno
-                        : (::mount(fd_path(src, plan.dev_nodes[0].get()), fd_path(dst, fd), nullptr,
-                                   MS_BIND, nullptr) == 0
+                        : (::mount("/dev/null", fd_path(dst, fd), nullptr, MS_BIND, nullptr) == 0
                                ? 0
                                : errno);
         if (fd >= 0) ::close(fd);

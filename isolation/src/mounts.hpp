@@ -23,20 +23,29 @@ enum class MountKind { proc, dev, sys, bind, tmpfs };
 
 struct MountOp {
     MountKind kind = MountKind::bind;
-    std::string target;       // absolute inside the root, for messages: "/proc"
-    std::string target_rel;   // "proc"; relative to the root, no symlinks allowed on the way
-    std::string parent_rel;   // "" for top-level; to create a missing target
-    std::string name;         // last component
-    bool create_dir = true;   // a missing target is created as a directory (else a file)
-    UniqueFd source;          // bind: O_PATH fd opened by the parent
-    std::string source_path;  // bind: for messages
+    std::string target;      // absolute inside the root, for messages: "/proc"
+    std::string target_rel;  // "proc"; relative to the root, no symlinks allowed on the way
+    std::string parent_rel;  // "" for top-level; to create a missing target
+    std::string name;        // last component
+    bool create_dir = true;  // a missing target is created as a directory (else a file)
+    // bind: the host path, checked by the parent and opened by the child (an fd opened before
+    // clone belongs to the parent's mount namespace: the kernel refuses to bind from it).
+    std::string source;
     bool read_only = false;
     std::string data;  // tmpfs options "size=...,mode=..."
 };
 
-// Host device nodes bind-mounted into the minimal /dev, in this order.
-inline constexpr std::array<const char*, 6> kDevNodes{"null",   "zero",    "full",
-                                                      "random", "urandom", "tty"};
+// Host device nodes bind-mounted into the minimal /dev: {name in /dev, host path}.
+struct DevNode {
+    const char* name;
+    const char* host;
+};
+inline constexpr std::array<DevNode, 6> kDevNodes{{{"null", "/dev/null"},
+                                                   {"zero", "/dev/zero"},
+                                                   {"full", "/dev/full"},
+                                                   {"random", "/dev/random"},
+                                                   {"urandom", "/dev/urandom"},
+                                                   {"tty", "/dev/tty"}}};
 
 struct RootfsPlan {
     bool enabled = false;  // a mount namespace was asked for
@@ -45,9 +54,7 @@ struct RootfsPlan {
     bool read_only = true;
     bool use_mount_setattr = true;         // recursive read-only in one call (Linux 5.12)
     std::vector<std::string> ro_fallback;  // stage + each submount, when mount_setattr is absent
-    std::array<UniqueFd, kDevNodes.size()> dev_nodes;  // host /dev/null ... (O_PATH)
-    UniqueFd host_sys;            // host /sys, bound when a fresh sysfs is not allowed
-    std::vector<MountOp> mounts;  // proc, dev, sys, then the manifest's, in order
+    std::vector<MountOp> mounts;           // proc, dev, sys, then the manifest's, in order
 };
 
 struct MountPrepareOptions {
@@ -61,8 +68,8 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
 StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept;
 
 // Child helpers shared by rootfs.cpp and mounts.cpp.
-StepResult child_mount_one(int root, const RootfsPlan& plan, const MountOp& op) noexcept;
-StepResult child_mask_proc(int root, const RootfsPlan& plan) noexcept;
+StepResult child_mount_one(int root, const MountOp& op) noexcept;
+StepResult child_mask_proc(int root) noexcept;
 int open_beneath(int root, const char* rel, bool directory) noexcept;
 int remount_read_only(int fd) noexcept;
 

@@ -28,9 +28,13 @@ std::string stage_directory() {
     struct stat st {};
     std::string base =
         ::stat("/run", &st) == 0 && S_ISDIR(st.st_mode) ? "/run/edgevisor" : "/tmp/edgevisor";
-    ::mkdir(base.c_str(), 0700);
+    // 0755: root inside a user namespace is not the host's root and must still traverse these.
+    // They stay empty on the host; nothing is secret here.
     std::string stage = base + "/rootfs-stage";
-    ::mkdir(stage.c_str(), 0700);
+    for (const auto& dir : {base, stage}) {
+        ::mkdir(dir.c_str(), 0755);
+        ::chmod(dir.c_str(), 0755);
+    }
     return stage;
 }
 
@@ -102,15 +106,13 @@ Result<MountOp> manifest_op(const manifests::Mount& m) {
         if (m.size) op->data += ",size=" + std::to_string(*m.size);
         return op;
     }
-    // Bind sources are host paths chosen by the manifest's author: opened here, with the host's
-    // symlinks followed, so a missing source fails before anything is created.
-    op->source.reset(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
-    if (!op->source) return fail_errno("bind_source", "bind_source(" + m.source + ")");
+    // Bind sources are host paths chosen by the manifest's author (the host's symlinks are
+    // followed): checked here, so a missing source fails before anything is created.
     struct stat st {};
-    if (::fstat(op->source.get(), &st) != 0)
+    if (::stat(m.source.c_str(), &st) != 0)
         return fail_errno("bind_source", "bind_source(" + m.source + ")");
     op->create_dir = S_ISDIR(st.st_mode);
-    op->source_path = m.source;
+    op->source = m.source;
     return op;
 }
 
@@ -133,13 +135,6 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
         spdlog::debug("launcher: no mount_setattr, read-only root by remounting each submount");
         plan.ro_fallback = submounts_under(plan.source, plan.stage);
     }
-    for (std::size_t i = 0; i < kDevNodes.size(); ++i) {
-        std::string path = std::string("/dev/") + kDevNodes[i];
-        plan.dev_nodes[i].reset(::open(path.c_str(), O_PATH | O_CLOEXEC));
-        if (!plan.dev_nodes[i]) return fail_errno("mount_dev", "mount_dev(host " + path + ")");
-    }
-    plan.host_sys.reset(::open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!plan.host_sys) return fail_errno("mount_sys", "mount_sys(host /sys)");
 
     for (auto [kind, target] :
          {std::pair{MountKind::proc, "/proc"}, std::pair{MountKind::dev, "/dev"},
@@ -195,9 +190,9 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
             return {"rootfs_readonly", rc, plan.source.c_str()};
     }
     for (const auto& op : plan.mounts) {
-        if (auto r = child_mount_one(root, plan, op); !r.ok()) return r;
+        if (auto r = child_mount_one(root, op); !r.ok()) return r;
     }
-    if (auto r = child_mask_proc(root, plan); !r.ok()) return r;
+    if (auto r = child_mask_proc(root); !r.ok()) return r;
 
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves no
     // way back to the host's tree (no old-root directory is needed in a read-only root).

@@ -31,6 +31,9 @@ struct LaunchRequest {
     int stdout_fd = -1;         // -1: inherit the caller's
     int stderr_fd = -1;         // -1: inherit the caller's
     std::vector<int> pass_fds;  // declared fds, become 3, 4, ... in the workload
+    // SIGKILL the workload when the calling thread exits (edgectl run in the foreground); the
+    // daemon leaves it off so that workloads survive its upgrade.
+    bool kill_when_caller_exits = false;
 };
 
 struct Process {

@@ -1,0 +1,179 @@
+// edgectl run FILE.yaml [--name NAME] [--stop-timeout 10s] [-- ARGS]
+//
+// Runs one workload in the foreground with its full isolation, like `systemd-run --wait` or
+// nsjail: forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to it, and exits with its
+// status (128+N when killed by signal N). Exit codes of its own: 2 = the manifest is invalid,
+// 125 = the workload could not be started (the message names the step, as docker/podman do).
+//
+// A workload in a pid namespace is its pid 1, and the kernel drops signals to an init that has
+// no handler for them: so a forwarded SIGINT/SIGTERM starts a grace period (--stop-timeout)
+// after which the workload gets SIGKILL, which always works.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "edgectl_commands.hpp"
+#include "edgectl_run_cgroup.hpp"
+#include "edgevisor/isolation/launcher.hpp"
+#include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/manifests/units.hpp"
+
+namespace edgevisor::edgectl {
+namespace {
+
+constexpr int kExitInvalid = 2;
+constexpr int kExitStartFailed = 125;
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+struct RunOptions {
+    std::string file;
+    std::string name;
+    std::string stop_timeout = "10s";
+    std::vector<std::string> args;
+    bool allow_missing_controllers = false;
+};
+
+int status_to_exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return kExitStartFailed;
+}
+
+// Picks the workload: the only one in the file, or the one named --name among several.
+// With a single workload, --name renames it (to run a second copy beside the first).
+const manifests::Workload* select_workload(manifests::LoadResult& loaded, const std::string& name) {
+    if (loaded.workloads.size() == 1) {
+        if (!name.empty()) loaded.workloads.front().metadata.name = name;
+        return &loaded.workloads.front();
+    }
+    for (auto& w : loaded.workloads)
+        if (!name.empty() && w.metadata.name == name) return &w;
+    std::fprintf(stderr, "edgectl run: %s holds %zu workloads; pick one with --name\n",
+                 loaded.workloads.empty() ? "" : "the file", loaded.workloads.size());
+    return nullptr;
+}
+
+void fail_message(const std::string& text) {
+    std::fprintf(stderr, "edgectl run: %s\n", text.c_str());
+}
+
+// Forwards signals until the workload exits; returns its wait status.
+Result<int> supervise(const isolation::Process& process, int signal_fd,
+                      std::chrono::milliseconds grace) {
+    UniqueFd timer{::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)};
+    if (!timer) return fail_errno("timerfd", "timerfd_create");
+    bool grace_started = false;
+    for (;;) {
+        pollfd fds[3] = {
+            {process.pidfd.get(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {timer.get(), POLLIN, 0}};
+        if (::poll(fds, 3, -1) < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("poll", "poll");
+        }
+        if (fds[0].revents != 0) return isolation::wait_exit(process);
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo info{};
+            if (::read(signal_fd, &info, sizeof info) != sizeof info) continue;
+            int sig = static_cast<int>(info.ssi_signo);
+            ::syscall(SYS_pidfd_send_signal, process.pidfd.get(), sig, nullptr, 0);
+            if ((sig == SIGINT || sig == SIGTERM) && !grace_started) {
+                grace_started = true;
+                itimerspec when{};
+                when.it_value.tv_sec = static_cast<time_t>(grace.count() / 1000);
+                when.it_value.tv_nsec = static_cast<long>((grace.count() % 1000) * 1000000);
+                if (grace.count() == 0) when.it_value.tv_nsec = 1;
+                ::timerfd_settime(timer.get(), 0, &when, nullptr);
+            }
+        }
+        if (fds[2].revents & POLLIN) {
+            std::uint64_t expirations = 0;
+            (void)::read(timer.get(), &expirations, sizeof expirations);
+            ::syscall(SYS_pidfd_send_signal, process.pidfd.get(), SIGKILL, nullptr, 0);
+        }
+    }
+}
+
+int run(const RunOptions& options) {
+    auto grace = manifests::parse_duration(options.stop_timeout);
+    if (!grace) {
+        fail_message("--stop-timeout: " + grace.error().describe());
+        return kExitInvalid;
+    }
+    auto loaded = manifests::load_paths({options.file});
+    if (!loaded.ok()) {
+        for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+        return kExitInvalid;
+    }
+    const auto* workload = select_workload(loaded, options.name);
+    if (workload == nullptr) return kExitInvalid;
+
+    // Blocked before the launch, so a Ctrl-C during start-up waits in the signalfd and is
+    // forwarded once the workload exists (the launcher resets the child's mask).
+    sigset_t forwarded;
+    ::sigemptyset(&forwarded);
+    for (int sig : kForwarded) ::sigaddset(&forwarded, sig);
+    ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+    UniqueFd signal_fd{::signalfd(-1, &forwarded, SFD_CLOEXEC)};
+    if (!signal_fd) {
+        fail_message(fail_errno("signalfd", "signalfd").error().describe());
+        return kExitStartFailed;
+    }
+
+    // The workload's own cgroup (limits applied); removed with all it holds when run() returns.
+    auto cgroup = prepare_run_cgroup(*workload, options.allow_missing_controllers);
+    if (!cgroup) {
+        fail_message(workload->metadata.name + ": start failed: " + cgroup.error().describe());
+        return kExitStartFailed;
+    }
+    isolation::LaunchRequest request;
+    request.workload = workload;
+    request.cgroup_fd = cgroup->cgroup.dir_fd();
+    request.extra_args = options.args;
+    request.stdin_fd = 0;  // foreground: the user's stdin (setsid keeps TIOCSTI away from the tty)
+    request.kill_when_caller_exits = true;
+    isolation::Launcher launcher;
+    auto process = launcher.launch(request);
+    if (!process) {
+        fail_message(process.error().describe());
+        return kExitStartFailed;
+    }
+    auto status = supervise(*process, signal_fd.get(), *grace);
+    if (!status) {
+        fail_message(status.error().describe());
+        ::syscall(SYS_pidfd_send_signal, process->pidfd.get(), SIGKILL, nullptr, 0);
+        return kExitStartFailed;
+    }
+    finish_run_cgroup(*cgroup);  // what the workload left behind (daemonised children) dies too
+    return status_to_exit_code(*status);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+    auto options = std::make_shared<RunOptions>();
+    auto* cmd = app.add_subcommand(
+        "run", "Run one workload from a manifest in the foreground, with its full isolation");
+    cmd->add_option("file", options->file, "manifest file (YAML)")->required();
+    cmd->add_option(
+        "--name", options->name,
+        "run under this name (one workload in FILE), or pick this workload (several in FILE)");
+    cmd->add_option("--stop-timeout", options->stop_timeout,
+                    "after forwarding SIGINT/SIGTERM, SIGKILL the workload when it has not exited "
+                    "within this")
+        ->capture_default_str();
+    cmd->add_option("args", options->args, "appended to the manifest's command (after --)");
+    cmd->add_flag("--allow-missing-controllers", options->allow_missing_controllers,
+                  "run without a resource limit whose cgroup controller is not available (warn) "
+                  "instead of failing");
+    cmd->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace edgevisor::edgectl

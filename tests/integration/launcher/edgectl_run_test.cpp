@@ -1,0 +1,165 @@
+// edgectl run end to end: a manifest file in, the workload's exit status out, signals forwarded.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "launcher_support.hpp"
+#include "skip.hpp"
+
+using namespace edgevisor::testing;
+
+namespace {
+
+const std::string kEdgectl = EDGEVISOR_EDGECTL;
+
+class ManifestFile {
+  public:
+    explicit ManifestFile(const std::string& body) {
+        char tmpl[] = "/tmp/edgevisor-run-XXXXXX.yaml";
+        int fd = ::mkstemps(tmpl, 5);
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        path_ = tmpl;
+        std::ofstream(path_) << body;
+    }
+    ~ManifestFile() { std::filesystem::remove(path_); }
+    ManifestFile(const ManifestFile&) = delete;
+    ManifestFile& operator=(const ManifestFile&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+std::string manifest(const std::string& args, const std::string& isolation = "") {
+    return "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n  "
+           "command: [\"" +
+           kChecker + "\"" + args + "]\n" + isolation;
+}
+
+struct Child {
+    pid_t pid = -1;
+    int out = -1;  // stdout+stderr of edgectl
+};
+
+Child start_edgectl(std::vector<std::string> args) {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(p[1], 1);
+        ::dup2(p[1], 2);
+        ::close(p[0]);
+        ::close(p[1]);
+        std::vector<char*> argv{const_cast<char*>(kEdgectl.c_str()), const_cast<char*>("run")};
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(p[1]);
+    return {pid, p[0]};
+}
+
+std::string read_line(int fd) {
+    std::string line;
+    char c;
+    while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+}
+
+std::pair<int, std::string> finish(Child child) {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(child.out, buf, sizeof buf)) > 0;)
+        out.append(buf, static_cast<std::size_t>(n));
+    ::close(child.out);
+    int status = 0;
+    ::waitpid(child.pid, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    return {WEXITSTATUS(status), out};
+}
+
+}  // namespace
+
+TEST_CASE("edgectl run: exits with the workload's exit status") {
+    require_root();
+    ManifestFile m(manifest(", \"exit\", \"7\""));
+    CHECK(finish(start_edgectl({m.path()})).first == 7);
+    ManifestFile ok(manifest(", \"exit\", \"0\""));
+    CHECK(finish(start_edgectl({ok.path()})).first == 0);
+}
+
+TEST_CASE("edgectl run: -- ARGS are appended to the command, --name renames") {
+    require_root();
+    ManifestFile m(manifest(""));
+    auto [code, out] = finish(start_edgectl({m.path(), "--name", "renamed", "--", "report"}));
+    CHECK(code == 0);
+    auto r = nlohmann::json::parse(out);
+    CHECK(r["hostname"] == "renamed");
+    CHECK(r["pid"] == 1);
+}
+
+TEST_CASE("edgectl run: a workload killed by signal N gives 128+N") {
+    require_root();
+    // Without a pid namespace the workload is not an init, so SIGTERM's default action kills it.
+    ManifestFile m(
+        manifest(", \"sleep\"", "  isolation:\n    namespaces: [mount]\n    network: host\n"));
+    auto child = start_edgectl({m.path()});
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(child.pid, SIGTERM);
+    CHECK(finish(child).first == 128 + SIGTERM);
+}
+
+TEST_CASE("edgectl run: forwards signals to the workload") {
+    require_root();
+    ManifestFile m(manifest(", \"signals\""));
+    auto child = start_edgectl({m.path()});
+    REQUIRE(read_line(child.out) == "ready");
+    for (int sig : {SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGQUIT}) {
+        ::kill(child.pid, sig);
+        CHECK(read_line(child.out) == "got " + std::to_string(sig));
+    }
+    ::kill(child.pid, SIGTERM);
+    CHECK(read_line(child.out) == "got 15");
+    CHECK(finish(child).first == 115);
+}
+
+TEST_CASE("edgectl run: an init that ignores SIGTERM is killed after the grace period") {
+    require_root();
+    ManifestFile m(manifest(", \"sleep\""));
+    auto child = start_edgectl({"--stop-timeout", "1s", m.path()});
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto start = std::chrono::steady_clock::now();
+    ::kill(child.pid, SIGTERM);
+    auto [code, out] = finish(child);
+    CHECK(code == 128 + SIGKILL);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("edgectl run: start failure prints the step and exits 125") {
+    require_root();
+    ManifestFile m(manifest("", "  workingDir: /edgevisor-no-such-dir\n"));
+    auto [code, out] = finish(start_edgectl({m.path()}));
+    CHECK(code == 125);
+    CHECK(
+        out.find(
+            "run-test: start failed at chdir(/edgevisor-no-such-dir): No such file or directory") !=
+        std::string::npos);
+}
+
+TEST_CASE("edgectl run: an invalid manifest prints diagnostics and exits 2") {
+    require_root();
+    ManifestFile m(manifest("", "  bogusKey: 1\n"));
+    auto [code, out] = finish(start_edgectl({m.path()}));
+    CHECK(code == 2);
+    CHECK(out.find(m.path() + ":") != std::string::npos);
+}

@@ -1,0 +1,156 @@
+#include "launcher_support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "skip.hpp"
+
+namespace edgevisor::testing {
+
+manifests::Workload checker_workload(std::vector<std::string> args) {
+    manifests::Workload w;
+    w.metadata.name = "checker";
+    w.spec.command = {kChecker};
+    w.spec.command.insert(w.spec.command.end(), args.begin(), args.end());
+    manifests::Mount tmp;
+    tmp.type = manifests::MountType::tmpfs;
+    tmp.target = "/tmp";
+    tmp.read_only = false;
+    tmp.size = 16 * 1024 * 1024;
+    w.spec.isolation.mounts.push_back(tmp);
+    return w;
+}
+
+RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions options,
+              isolation::LaunchRequest request) {
+    require_root();
+    int pipe_fds[2];
+    REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+    UniqueFd read_end{pipe_fds[0]};
+    UniqueFd write_end{pipe_fds[1]};
+    request.workload = &workload;
+    request.stdout_fd = write_end.get();
+    isolation::Launcher launcher(options);
+    auto process = launcher.launch(request);
+    if (!process) FAIL("launch failed: " << process.error().describe());
+    write_end.reset();
+    RunOutput result;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        REQUIRE(n > 0);
+        result.out.append(buf, static_cast<std::size_t>(n));
+    }
+    auto status = isolation::wait_exit(*process);
+    REQUIRE(status.has_value());
+    result.status = *status;
+    return result;
+}
+
+nlohmann::json run_json(const manifests::Workload& workload, isolation::LauncherOptions options,
+                        isolation::LaunchRequest request) {
+    auto out = run(workload, options, std::move(request));
+    INFO("checker output: " << out.out);
+    REQUIRE(WIFEXITED(out.status));
+    REQUIRE(WEXITSTATUS(out.status) == 0);
+    return nlohmann::json::parse(out.out);
+}
+
+std::string start_error(const manifests::Workload& workload, isolation::LauncherOptions options) {
+    require_root();
+    isolation::Launcher launcher(options);
+    isolation::LaunchRequest request;
+    request.workload = &workload;
+    auto process = launcher.launch(request);
+    REQUIRE_FALSE(process.has_value());
+    // Nothing of the workload is left: no child to reap.
+    CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+    CHECK(errno == ECHILD);
+    return process.error().describe();
+}
+
+int attempt(manifests::Workload base, const std::string& name, const std::string& arg) {
+    base.spec.command = {kChecker, "attempt", name, arg};
+    auto report = run_json(base);
+    INFO("attempt " << name << " " << arg << ": " << report.dump());
+    return report.at("errno").get<int>();
+}
+
+std::string host_namespace(const std::string& ns) {
+    return std::filesystem::read_symlink("/proc/self/ns/" + ns).string();
+}
+
+TinyRootfs::TinyRootfs() {
+    char tmpl[] = "/tmp/edgevisor-rootfs-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path_ = tmpl;
+    std::filesystem::permissions(path_, std::filesystem::perms(0755));
+    for (const char* dir : {"proc", "dev", "sys", "tmp", "etc", "data"})
+        std::filesystem::create_directory(path_ / dir);
+    std::filesystem::copy_file(kChecker, path_ / "checker");
+}
+
+TinyRootfs::~TinyRootfs() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+HostSleeper::HostSleeper() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    REQUIRE(pid_ > 0);
+}
+
+HostSleeper::~HostSleeper() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+}
+
+namespace {
+
+// mountinfo: "id parent maj:min root mount_point options [optional...] - fstype source super"
+struct MountLine {
+    std::string mount_point, options, fstype;
+};
+
+MountLine parse_mount(const std::string& line) {
+    std::istringstream in(line);
+    MountLine m;
+    std::string skip;
+    in >> skip >> skip >> skip >> skip >> m.mount_point >> m.options;
+    while (in >> skip && skip != "-") {
+    }
+    in >> m.fstype;
+    return m;
+}
+
+}  // namespace
+
+bool has_mount_at(const nlohmann::json& report, const std::string& mount_point,
+                  const std::string& fstype) {
+    for (const auto& line : report.at("mountinfo")) {
+        auto m = parse_mount(line.get<std::string>());
+        if (m.mount_point == mount_point && (fstype.empty() || m.fstype == fstype)) return true;
+    }
+    return false;
+}
+
+// Options of the topmost mount at mount_point (the last line naming it).
+std::string mount_options(const nlohmann::json& report, const std::string& mount_point) {
+    std::string options;
+    for (const auto& line : report.at("mountinfo")) {
+        auto m = parse_mount(line.get<std::string>());
+        if (m.mount_point == mount_point) options = m.options;
+    }
+    return options;
+}
+
+}  // namespace edgevisor::testing

@@ -1,0 +1,75 @@
+// Helpers for the launcher's integration tests: a default workload running the checker, a
+// run-and-collect function, a tiny root filesystem, and the host's own view for comparison.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "edgevisor/isolation/launcher.hpp"
+#include "edgevisor/manifests/spec.hpp"
+
+namespace edgevisor::testing {
+
+inline const std::string kChecker = EDGEVISOR_CHECKER;
+
+// A workload named "checker" running the checker with `args`, with the manifest defaults
+// (every namespace but user, network none, host root read-only) plus tmpfs /tmp of 16 MiB.
+manifests::Workload checker_workload(std::vector<std::string> args);
+
+struct RunOutput {
+    std::string out;  // the workload's stdout
+    int status = -1;  // wait status
+};
+
+// Launches and waits. Fails the test (REQUIRE) if the launch fails.
+RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions options = {},
+              isolation::LaunchRequest request = {});
+nlohmann::json run_json(const manifests::Workload& workload,
+                        isolation::LauncherOptions options = {},
+                        isolation::LaunchRequest request = {});
+
+// The start error's describe() text (REQUIREs that the launch failed).
+std::string start_error(const manifests::Workload& workload,
+                        isolation::LauncherOptions options = {});
+
+// errno of one checker attempt inside a workload built from `base` (command replaced).
+int attempt(manifests::Workload base, const std::string& name, const std::string& arg);
+
+std::string host_namespace(const std::string& ns);
+
+// A directory tree usable as rootfs.path: /checker (static), proc dev sys tmp etc, removed at
+// the end of the scope.
+class TinyRootfs {
+  public:
+    TinyRootfs();
+    ~TinyRootfs();
+    TinyRootfs(const TinyRootfs&) = delete;
+    TinyRootfs& operator=(const TinyRootfs&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// A host process (sleep) for the tests that try to reach it; killed at the end of the scope.
+class HostSleeper {
+  public:
+    HostSleeper();
+    ~HostSleeper();
+    HostSleeper(const HostSleeper&) = delete;
+    HostSleeper& operator=(const HostSleeper&) = delete;
+    [[nodiscard]] pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_ = -1;
+};
+
+bool has_mount_at(const nlohmann::json& report, const std::string& mount_point,
+                  const std::string& fstype = "");
+std::string mount_options(const nlohmann::json& report, const std::string& mount_point);
+
+}  // namespace edgevisor::testing
