@@ -80,7 +80,13 @@ TEST_CASE("example commands exist on this host, so the demo can run them") {
         INFO(w.metadata.name);
         REQUIRE_FALSE(w.spec.command.empty());
         CHECK(std::filesystem::exists(w.spec.command[0]));
-        for (const Mount& m : w.spec.isolation.mounts)
+        for (const Mount& m : w.spec.isolation.mounts) {
             if (m.type == MountType::bind) CHECK(std::filesystem::exists(m.source));
+            // Nothing can be created in a read-only host root: targets must exist already
+            // (the launcher builds /dev afresh, so targets there are made for us).
+            if (w.spec.isolation.rootfs.path == "/" && w.spec.isolation.rootfs.read_only &&
+                !m.target.starts_with("/dev/"))
+                CHECK(std::filesystem::exists(m.target));
+        }
     }
 }
