@@ -191,8 +191,29 @@ void parse_id_map(Context& ctx, const YAML::Node& node, const std::string& where
                       item + ": the range passes 4294967295");
             continue;
         }
+        // The kernel refuses a map whose ranges overlap, inside or outside.
+        auto overlaps = [](std::uint64_t a, std::uint64_t b, std::uint64_t count_a,
+                           std::uint64_t count_b) { return a < b + count_b && b < a + count_a; };
+        auto clash = std::find_if(out.begin(), out.end(), [&](const IdMap& other) {
+            return overlaps(range.inside, other.inside, range.count, other.count) ||
+                   overlaps(range.outside, other.outside, range.count, other.count);
+        });
+        if (clash != out.end()) {
+            ctx.error(node[i], "id-map-overlap",
+                      item + ": overlaps " + where + "[" + std::to_string(clash - out.begin()) +
+                          "] (ranges may not overlap inside or outside)");
+            continue;
+        }
         out.push_back(range);
     }
+    // The launcher sets the workload up as root inside the namespace before it drops to the
+    // manifest's user, so id 0 must have a mapping.
+    bool maps_root =
+        std::any_of(out.begin(), out.end(), [](const IdMap& m) { return m.inside == 0; });
+    if (!out.empty() && !maps_root)
+        ctx.error(
+            node, "id-map-root",
+            where + ": must map inside id 0 (e.g. {inside: 0, outside: 100000, count: 65536})");
 }
 
 std::optional<std::uint64_t> read_rlimit_value(Context& ctx, const YAML::Node& node,

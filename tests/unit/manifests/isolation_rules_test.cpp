@@ -171,6 +171,13 @@ TEST_CASE("uid and gid maps: sizes and overflow") {
     CHECK(where_rules(maps("{inside: 0, outside: 4294967290, count: 10}")) ==
           Rules{"7:82 out-of-range"});
     CHECK(where_rules(maps("{inside: 0}")) == Rules{"7:49 missing-key"});
+    CHECK(where_rules(maps("{inside: 0, outside: 1000, count: 10}, {inside: 5, outside: 5000}")) ==
+          Rules{"7:88 id-map-overlap"});
+    CHECK(where_rules(maps("{inside: 0, outside: 1000, count: 10}, {inside: 20, outside: 1009}")) ==
+          Rules{"7:88 id-map-overlap"});
+    CHECK(where_rules(maps("{inside: 0, outside: 1000, count: 10}, {inside: 10, outside: 1010}"))
+              .empty());
+    CHECK(where_rules(maps("{inside: 1000, outside: 100000}")) == Rules{"7:48 id-map-root"});
 }
 
 TEST_CASE("rlimits: known names, soft <= hard, unlimited") {
