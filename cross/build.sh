@@ -48,9 +48,15 @@ cmake --build "$build" -j "${EDGEVISOR_JOBS:-2}"
 
 step "unit tests under qemu-user"
 # --no-tests=error: a cross run that found no unit test must not pass.
+tests_rc=0
 (cd "$build" && ctest -L unit --no-tests=error --timeout "${EDGEVISOR_TEST_TIMEOUT:-300}" \
-    --output-on-failure)
+    --output-on-failure) || tests_rc=$?
 
+# Packaged even when a test failed, so that the package check and sizes are still reported.
 step "package"
 "$source_dir/cross/package.sh" "$build" "$arch" "$sysroot"
+if [ $tests_rc -ne 0 ]; then
+    step "FAILED: unit tests under qemu-user (ctest exit $tests_rc)"
+    exit $tests_rc
+fi
 step "done"
