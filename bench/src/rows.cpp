@@ -78,8 +78,14 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
         return;
     }
     rows.push_back(runnable("edgectl", unconfined_label, {options.edgectl, "run", unconfined}));
+    if (!options.compare_edgectl.empty()) {
+        rows.push_back(runnable("edgectl-b", "edgectl run (--compare-edgectl), unconfined",
+                                {options.compare_edgectl, "run", unconfined}));
+        rows.back().baseline = "edgectl";
+    }
     rows.push_back(
         runnable("edgectl-seccomp-default", default_label, {options.edgectl, "run", with_default}));
+    rows.back().baseline = "edgectl";
     if (!fs::exists(options.docker_profile)) {
         rows.push_back(skipped("edgectl-seccomp-docker", docker_label,
                                "Docker's profile is not at " + options.docker_profile));
@@ -89,6 +95,7 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     if (!manifest) {
         rows.push_back(
             skipped("edgectl-seccomp-docker", docker_label, manifest.error().describe()));
+        rows.back().baseline = "edgectl";
         return;
     }
     rows.push_back(
@@ -179,6 +186,7 @@ void add_oci_rows(const RowOptions& options, Workspace& workspace,
         Row row =
             runnable(runtime.key, runtime.label, {runtime.program, "run", "--bundle", *bundle, id});
         row.in_oci_namespace = true;
+        if (runtime.seccomp) row.baseline = "crun";
         rows.push_back(std::move(row));
     }
 }
