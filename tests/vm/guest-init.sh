@@ -43,7 +43,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "mount cgroup2"
 
 # Order matters: insmod does no dependency resolution.
 for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-    netfs fscache 9pnet 9pnet_virtio 9p; do
+    netfs fscache 9pnet 9pnet_virtio 9p virtio_blk; do
     insmod /modules/$module.ko || fail "insmod $module"
 done
 
@@ -63,12 +63,11 @@ share etc /etc ro
 ln -s usr/bin /bin
 ln -s usr/sbin /sbin
 ln -s usr/lib64 /lib64
-for entry in /usr/lib/*; do ln -s "$entry" /lib/; done
+ln -s /usr/lib/* /lib/
 share modules /lib/modules ro # the kernel package's modules, modules.dep from busybox depmod
 echo /busybox/modprobe >/proc/sys/kernel/modprobe
 while read -r tag path; do share "$tag" "$path" ro; done </job/shares
 
-modprobe virtio_blk || fail "modprobe virtio_blk"
 # The disk may appear asynchronously after the driver binds.
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.2; done
 [ -b /dev/vda ] || fail "no virtio block device /dev/vda"
@@ -77,6 +76,7 @@ for controller in $(cat /sys/fs/cgroup/cgroup.controllers); do
     echo "+$controller" >/sys/fs/cgroup/cgroup.subtree_control || fail "enable $controller"
 done
 say "controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+say "ready after $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin HOME=/root TMPDIR=/tmp
 export EDGEVISOR_IN_VM=1 EDGEVISOR_VM_BLOCK_DEVICE=/dev/vda
