@@ -16,7 +16,8 @@ Result<int> wait_exit(const Process& process) {
         if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(process.pidfd.get()), &info,
                      WEXITED) == 0)
             break;
-        if (errno != EINTR) return fail_errno("waitid", "waitid(pidfd " + std::to_string(process.pid) + ")");
+        if (errno != EINTR)
+            return fail_errno("waitid", "waitid(pidfd " + std::to_string(process.pid) + ")");
     }
     // Rebuild a classic wait status so callers can use WIFEXITED/WTERMSIG as usual.
     if (info.si_code == CLD_EXITED) return (info.si_status & 0xff) << 8;

@@ -12,9 +12,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "edgectl 0.1.0");
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "debug logging");
-    app.parse_complete_callback([&] {
-        spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
-    });
+    app.parse_complete_callback(
+        [&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
 
     int exit_code = 0;
     edgevisor::edgectl::add_validate_command(app, exit_code);

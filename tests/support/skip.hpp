@@ -25,7 +25,9 @@ inline void require_root() {
 
 // True when running under qemu-user (cross tests), where seccomp, user namespaces and
 // clone() with namespace flags do not work.
-inline bool under_emulation() { return std::getenv("EDGEVISOR_EMULATED") != nullptr; }
+inline bool under_emulation() {
+    return std::getenv("EDGEVISOR_EMULATED") != nullptr;
+}
 
 inline void require_native(const char* what) {
     if (under_emulation()) skip(std::string(what) + " cannot run under qemu-user emulation");

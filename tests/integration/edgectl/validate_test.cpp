@@ -101,7 +101,8 @@ TEST_CASE("edgectl validate: counts workloads and files") {
     CHECK(single.out == "ok: 1 workload in 1 file\n");
 }
 
-TEST_CASE("edgectl validate: every error as file:line:col with message and rule on stderr, exit 1") {
+TEST_CASE(
+    "edgectl validate: every error as file:line:col with message and rule on stderr, exit 1") {
     TempDir dir;
     auto file = dir.write("bad.yaml", workload("Bad",
                                                "  isolation:\n    rootfs: {readOnlyRot: true}\n"

@@ -48,10 +48,10 @@ enum class ProbeKind { exec, tcp, http };
 
 struct Probe {
     ProbeKind kind = ProbeKind::exec;
-    std::vector<std::string> exec;  // kind == exec
-    std::string host = "127.0.0.1"; // kind == tcp | http
-    std::uint16_t port = 0;         // kind == tcp | http
-    std::string path = "/";         // kind == http
+    std::vector<std::string> exec;   // kind == exec
+    std::string host = "127.0.0.1";  // kind == tcp | http
+    std::uint16_t port = 0;          // kind == tcp | http
+    std::string path = "/";          // kind == http
     Duration initial_delay{0};
     Duration interval{10000};
     Duration timeout{1000};
@@ -116,10 +116,10 @@ enum class MountType { bind, tmpfs };
 
 struct Mount {
     MountType type = MountType::bind;
-    std::string source;            // bind only: absolute host path
-    std::string target;            // absolute path inside the workload's root
-    bool read_only = true;         // bind default true; tmpfs default false (set by the parser)
-    std::optional<Bytes> size;     // tmpfs only
+    std::string source;         // bind only: absolute host path
+    std::string target;         // absolute path inside the workload's root
+    bool read_only = true;      // bind default true; tmpfs default false (set by the parser)
+    std::optional<Bytes> size;  // tmpfs only
     std::optional<std::uint32_t> mode;  // tmpfs only, e.g. 01777
 };
 
@@ -174,7 +174,7 @@ struct IdMap {
 };
 
 struct Rlimit {
-    std::string name;      // lower-case without RLIMIT_: "nofile", "nproc", "core", ...
+    std::string name;        // lower-case without RLIMIT_: "nofile", "nproc", "core", ...
     std::uint64_t soft = 0;  // UINT64_MAX means unlimited
     std::uint64_t hard = 0;
 };
@@ -182,7 +182,7 @@ struct Rlimit {
 struct Isolation {
     // Default: every namespace but user. Order is not significant; the parser sorts.
     std::vector<Namespace> namespaces{Namespace::pid, Namespace::mount, Namespace::ipc,
-                                      Namespace::uts, Namespace::net, Namespace::cgroup};
+                                      Namespace::uts, Namespace::net,   Namespace::cgroup};
     NetworkMode network = NetworkMode::none;
     std::optional<std::string> hostname;  // default: the workload's name (when uts is set)
     Rootfs rootfs;
@@ -203,9 +203,9 @@ struct IdRef {
 };
 
 struct User {
-    IdRef uid;  // default 0 (root)
-    std::optional<IdRef> gid;       // default: the user's primary group (or 0)
-    std::vector<IdRef> groups;      // supplementary groups; empty clears them
+    IdRef uid;                  // default 0 (root)
+    std::optional<IdRef> gid;   // default: the user's primary group (or 0)
+    std::vector<IdRef> groups;  // supplementary groups; empty clears them
 };
 
 struct Logs {
@@ -214,8 +214,8 @@ struct Logs {
 };
 
 struct WorkloadSpec {
-    std::vector<std::string> command;          // argv; command[0] is an absolute path
-    std::map<std::string, std::string> env;    // exactly these, plus the documented minimal set
+    std::vector<std::string> command;        // argv; command[0] is an absolute path
+    std::map<std::string, std::string> env;  // exactly these, plus the documented minimal set
     std::string working_dir = "/";
     User user;
     Restart restart;
