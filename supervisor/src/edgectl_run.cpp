@@ -2,8 +2,9 @@
 //
 // Runs one workload in the foreground with its full isolation, like `systemd-run --wait` or
 // nsjail: forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to it, and exits with its
-// status (128+N when killed by signal N). Exit codes of its own: 2 = the manifest is invalid,
-// 125 = the workload could not be started (the message names the step, as docker/podman do).
+// status (128+N when killed by signal N). Exit codes of its own, as docker/podman use them:
+// 125 = invalid manifest or a start failure before execve (the message names the step),
+// 126 = the command cannot be executed, 127 = the command does not exist.
 //
 // A workload in a pid namespace is its pid 1, and the kernel drops signals to an init that has
 // no handler for them: so a forwarded SIGINT/SIGTERM starts a grace period (--stop-timeout)
@@ -29,8 +30,15 @@
 namespace edgevisor::edgectl {
 namespace {
 
-constexpr int kExitInvalid = 2;
+constexpr int kExitInvalid = 125;
 constexpr int kExitStartFailed = 125;
+constexpr int kExitCannotExecute = 126;
+constexpr int kExitNotFound = 127;
+
+int start_failure_code(const Error& error) {
+    if (error.step != "execve") return kExitStartFailed;
+    return error.code == ENOENT ? kExitNotFound : kExitCannotExecute;
+}
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 struct RunOptions {
@@ -143,7 +151,7 @@ int run(const RunOptions& options) {
     auto process = launcher.launch(request);
     if (!process) {
         fail_message(process.error().describe());
-        return kExitStartFailed;
+        return start_failure_code(process.error());
     }
     auto status = supervise(*process, signal_fd.get(), *grace);
     if (!status) {

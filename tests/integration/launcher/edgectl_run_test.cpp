@@ -156,10 +156,25 @@ TEST_CASE("edgectl run: start failure prints the step and exits 125") {
         std::string::npos);
 }
 
-TEST_CASE("edgectl run: an invalid manifest prints diagnostics and exits 2") {
+TEST_CASE("edgectl run: a missing or non-executable command exits 127 or 126") {
+    require_root();
+    ManifestFile missing(
+        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n"
+        "  command: [/usr/bin/edgevisor-no-such-command]\n");
+    auto [code, out] = finish(start_edgectl({missing.path()}));
+    CHECK(code == 127);
+    CHECK(out.find("run-test: start failed at execve(/usr/bin/edgevisor-no-such-command): No such "
+                   "file or directory") != std::string::npos);
+    ManifestFile plain(
+        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n"
+        "  command: [/etc/os-release]\n");
+    CHECK(finish(start_edgectl({plain.path()})).first == 126);
+}
+
+TEST_CASE("edgectl run: an invalid manifest prints diagnostics and exits 125") {
     require_root();
     ManifestFile m(manifest("", "  bogusKey: 1\n"));
     auto [code, out] = finish(start_edgectl({m.path()}));
-    CHECK(code == 2);
+    CHECK(code == 125);
     CHECK(out.find(m.path() + ":") != std::string::npos);
 }
