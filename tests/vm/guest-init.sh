@@ -15,7 +15,7 @@ say() { echo "edgevisor-vm: $*"; }
 # and qemu then exits 0, which must never read as success.
 finish() {
     sync
-    printf "$1" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+    printf '%b' "$1" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
     poweroff -f # only reached without the debug-exit device
 }
 pass() { finish '\020'; }        # qemu exits 33
@@ -90,7 +90,7 @@ while [ "$i" -le "$count" ]; do
     start=$(uptime_ms)
     /busybox/timeout -s KILL "$timeout" /busybox/sh "/job/$i.sh" >"/job/$i.out" 2>&1 </dev/null
     rc=$?
-    echo $((($(uptime_ms) - start))) >"/job/$i.ms"
+    echo $(($(uptime_ms) - start)) >"/job/$i.ms"
     echo "$rc" >"/job/$i.rc"
     say "[$i/$count] exit $rc after $(cat "/job/$i.ms") ms"
     i=$((i + 1))
