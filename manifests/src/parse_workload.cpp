@@ -232,6 +232,38 @@ void parse_logs(Context& ctx, const YAML::Node& node, Logs& out) {
     map.number("maxFiles", out.max_files, 1, 1000);
 }
 
+bool id_mapped(const std::vector<IdMap>& map, std::uint32_t id) {
+    return std::any_of(map.begin(), map.end(), [&](const IdMap& m) {
+        return id >= m.inside && std::uint64_t{id} < std::uint64_t{m.inside} + m.count;
+    });
+}
+
+// In a user namespace with explicit maps, a numeric uid/gid that no range maps cannot be
+// switched to (setuid fails with EINVAL): say so now rather than at start. Names are resolved
+// at start, so only numbers are checked here.
+void check_ids_mapped(Context& ctx, const YAML::Node& user, const WorkloadSpec& spec) {
+    const Isolation& iso = spec.isolation;
+    if (std::find(iso.namespaces.begin(), iso.namespaces.end(), Namespace::user) ==
+            iso.namespaces.end() ||
+        !user.IsMap())
+        return;
+    auto check = [&](const YAML::Node& node, const std::optional<std::uint32_t>& id,
+                     const std::vector<IdMap>& map, const std::string& where, const char* map_key) {
+        if (id && !map.empty() && !id_mapped(map, *id))
+            ctx.error(
+                node, "id-unmapped",
+                where + ": " + std::to_string(*id) + " is not mapped by spec.isolation." + map_key);
+    };
+    if (user["uid"]) check(user["uid"], spec.user.uid.id, iso.uid_map, "spec.user.uid", "uidMap");
+    if (user["gid"] && spec.user.gid)
+        check(user["gid"], spec.user.gid->id, iso.gid_map, "spec.user.gid", "gidMap");
+    const YAML::Node groups = user["groups"];
+    if (!groups || !groups.IsSequence() || groups.size() != spec.user.groups.size()) return;
+    for (std::size_t i = 0; i < groups.size(); ++i)
+        check(groups[i], spec.user.groups[i].id, iso.gid_map,
+              "spec.user.groups[" + std::to_string(i) + "]", "gidMap");
+}
+
 void parse_spec(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
     MapReader spec(ctx, node, "spec",
                    {"command", "env", "workingDir", "user", "restart", "dependsOn", "health",
@@ -251,6 +283,7 @@ void parse_spec(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
     if (const YAML::Node* isolation = spec.find("isolation"))
         parse_isolation(ctx, *isolation, "spec.isolation", out.isolation);
     if (const YAML::Node* logs = spec.find("logs")) parse_logs(ctx, *logs, out.logs);
+    if (const YAML::Node* user = spec.find("user")) check_ids_mapped(ctx, *user, out);
 }
 
 }  // namespace

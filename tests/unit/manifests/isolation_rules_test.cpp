@@ -180,6 +180,21 @@ TEST_CASE("uid and gid maps: sizes and overflow") {
     CHECK(where_rules(maps("{inside: 1000, outside: 100000}")) == Rules{"7:48 id-map-root"});
 }
 
+TEST_CASE("numeric user ids must be mapped when a user namespace has explicit maps") {
+    const std::string iso_user =
+        "  isolation:\n"
+        "    namespaces: [user, net]\n"
+        "    uidMap: [{inside: 0, outside: 100000, count: 1000}]\n"
+        "    gidMap: [{inside: 0, outside: 100000, count: 1000}]\n";
+    CHECK(
+        where_rules(kHead + "  user: {uid: 999, gid: 0, groups: [5, audio]}\n" + iso_user).empty());
+    CHECK(where_rules(kHead + "  user: {uid: 1000, gid: 2000, groups: [1, 1000]}\n" + iso_user) ==
+          Rules{"7:15 id-unmapped", "7:26 id-unmapped", "7:44 id-unmapped"});
+    // Without explicit maps the launcher's default applies; without user no maps at all.
+    CHECK(where_rules(kHead + "  user: {uid: 5000}\n  isolation: {namespaces: [user, net]}\n")
+              .empty());
+}
+
 TEST_CASE("rlimits: known names, soft <= hard, unlimited") {
     // "  isolation: {rlimits: {" is 24 characters.
     CHECK(where_rules(iso("{rlimits: {nofile: 1024, core: unlimited, nproc: {soft: 1, hard: 2}}}"))

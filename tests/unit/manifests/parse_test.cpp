@@ -42,7 +42,7 @@ spec:
   command: ["/usr/bin/sensor", "--fast"]
   env: {LOG_LEVEL: info, PORT: 8080}
   workingDir: /var/lib/sensor
-  user: {uid: 1000, gid: sensor, groups: [dialout, 20]}
+  user: {uid: 1000, gid: sensor, groups: [dialout, 0]}
   restart: {policy: on-failure, backoff: {initial: 500ms, max: 1m}}
   dependsOn: [{name: broker-bridge, condition: healthy}, {name: db}]
   health:
@@ -88,7 +88,7 @@ spec:
     CHECK(s.working_dir == "/var/lib/sensor");
     CHECK(s.user.uid == IdRef{1000, ""});
     CHECK(s.user.gid == IdRef{std::nullopt, "sensor"});
-    CHECK(s.user.groups == std::vector<IdRef>{{std::nullopt, "dialout"}, {20, ""}});
+    CHECK(s.user.groups == std::vector<IdRef>{{std::nullopt, "dialout"}, {0, ""}});
     CHECK(s.restart.policy == RestartPolicy::on_failure);
     CHECK(s.restart.backoff.initial == Duration{500});
     CHECK(s.restart.backoff.max == Duration{60000});
