@@ -97,8 +97,13 @@ void finish(std::vector<ParsedDocument>& docs, LoadResult& result, Dependencies 
 
 // Reads at most limit + 1 bytes, so that a huge file is refused without reading it all.
 edgevisor::Result<std::string> read_capped(const std::filesystem::path& path, std::size_t limit) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    // O_NONBLOCK so that a FIFO or device named by mistake cannot block the open; only regular
+    // files are read.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd) return fail_errno("open", "cannot open");
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("fstat", "cannot read");
+    if (!S_ISREG(st.st_mode)) return fail("open", "not a regular file");
     std::string text;
     char buffer[65536];
     while (text.size() <= limit) {

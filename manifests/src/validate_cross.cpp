@@ -1,6 +1,5 @@
 // Rules that span documents (and files): unique names, known dependencies, no cycles.
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <set>
 

@@ -1,5 +1,7 @@
 // Rules across documents and files: duplicate names, unknown dependencies, cycles; and how
 // load_paths reads files and directories.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "manifest_test_support.hpp"
@@ -111,4 +113,15 @@ TEST_CASE("running one workload on its own ignores dependencies outside the load
     TempDir dir;
     auto file = dir.write("s.yaml", text);
     CHECK(load_paths({file}, {}, Dependencies::ignore).ok());
+}
+
+TEST_CASE("a FIFO or device is refused without blocking") {
+    TempDir dir;
+    auto fifo = dir.path() / "pipe.yaml";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto result = load_paths({fifo, "/dev/zero"});
+    CHECK(where_rules(result) == Rules{"0:0 file-unreadable", "0:0 file-unreadable"});
+    CHECK_THAT(messages(result), Catch::Contains("pipe.yaml: not a regular file"));
+    // A directory of manifests skips such entries silently: only regular *.yaml files count.
+    CHECK(load_paths({dir.path()}).ok());
 }
