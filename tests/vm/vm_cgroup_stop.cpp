@@ -25,8 +25,9 @@ std::vector<pid_t> daemon_pids(const std::string& output) {
     return pids;
 }
 
-TEST_CASE("cgroup.kill leaves nothing behind, daemonised grandchildren included") {
-    require_vm();
+// Starts three daemons that outlive their main process, stops the workload and checks that
+// each died of SIGKILL and the cgroup is gone.
+void check_stop_kills_daemons(const isolation::CgroupOptions& options) {
     // Orphans re-parent to us instead of the guest's init, so we can reap them and see how
     // they died. The workload gets no pid namespace: otherwise the main process exiting
     // would take the daemons with it (pid namespace teardown), proving nothing of the cgroup.
@@ -37,7 +38,7 @@ spec:
   command: ["@WORKLOAD@", daemonize, "3"]
   isolation: {namespaces: [mount, ipc, uts, net, cgroup]}
 )");
-    auto tree = open_tree();
+    auto tree = open_tree(options);
     auto cgroup = cgroup_for(tree, forker);
     const std::string path = cgroup.path();
     OutputPipe output;
@@ -54,9 +55,9 @@ spec:
         CHECK(std::find(procs.begin(), procs.end(), pid) != procs.end());
     }
 
-    isolation::StopOptions options;
-    options.grace = 100ms;
-    auto outcome = must(isolation::stop(cgroup, nullptr, options), "stop the workload");
+    isolation::StopOptions stop_options;
+    stop_options.grace = 100ms;
+    auto outcome = must(isolation::stop(cgroup, nullptr, stop_options), "stop the workload");
     CHECK(outcome.killed);
     for (pid_t pid : daemons) {
         int status = 0;
@@ -66,6 +67,18 @@ spec:
         CHECK(WTERMSIG(status) == SIGKILL);
     }
     CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("cgroup.kill leaves nothing behind, daemonised grandchildren included") {
+    require_vm();
+    check_stop_kills_daemons({});
+}
+
+TEST_CASE("stop without cgroup.kill (Linux < 5.14: freeze, kill each, thaw) leaves nothing") {
+    require_vm();
+    isolation::CgroupOptions options;
+    options.allow_cgroup_kill = false;
+    check_stop_kills_daemons(options);
 }
 
 TEST_CASE("stop: a main process that exits on SIGTERM needs no kill") {

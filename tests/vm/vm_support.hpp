@@ -56,8 +56,7 @@ inline void must(const Status& status, const char* what) {
 }
 
 // A fresh standalone subtree per test case, removed at the end (workload cgroups first).
-inline isolation::CgroupTree open_tree() {
-    isolation::CgroupOptions options;
+inline isolation::CgroupTree open_tree(isolation::CgroupOptions options = {}) {
     options.subtree = "edgevisor-vm-test";
     options.remove_on_close = true;
     return must(isolation::CgroupTree::open(options), "open the cgroup tree");
