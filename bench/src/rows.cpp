@@ -79,7 +79,7 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     }
     rows.push_back(runnable("edgectl", unconfined_label, {options.edgectl, "run", unconfined}));
     if (!options.compare_edgectl.empty()) {
-        rows.push_back(runnable("edgectl-b", "edgectl run (--compare-edgectl), unconfined",
+        rows.push_back(runnable("edgectl-b", "edgectl B (--compare-edgectl), unconfined",
                                 {options.compare_edgectl, "run", unconfined}));
         rows.back().baseline = "edgectl";
     }
