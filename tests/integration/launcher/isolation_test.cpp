@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "launcher_support.hpp"
 
@@ -45,7 +46,14 @@ TEST_CASE("namespaces differ from the host's, the workload is pid 1 with its own
     CHECK(r["pid"] == 1);
     CHECK(r["ppid"] == 0);
     CHECK(r["hostname"] == "sensor-box");
-    CHECK(r["sid"] == 1);  // its own session: no controlling terminal shared with us
+    CHECK(r["sid"] == 1);    // its own session: no controlling terminal shared with us
+    CHECK(r["cwd"] == "/");  // not the supervisor's working directory
+    // The manifest defaults: no capabilities, no_new_privs, a seccomp filter.
+    CHECK(r["status"]["CapEff"] == "0000000000000000");
+    CHECK(r["status"]["CapPrm"] == "0000000000000000");
+    CHECK(r["status"]["CapBnd"] == "0000000000000000");
+    CHECK(r["status"]["NoNewPrivs"] == "1");
+    CHECK(r["status"]["Seccomp"] == "2");
 }
 
 TEST_CASE("hostname defaults to the workload's name; only the asked namespaces are created") {
@@ -205,6 +213,9 @@ TEST_CASE("user namespace: the parent writes the maps; ids inside map to the giv
     w.spec.user.gid = manifests::IdRef{1000, ""};
     auto r = run_json(w);
     CHECK(r["namespaces"]["user"] != host_namespace("user"));
+    REQUIRE(r["uid_map"].size() == 1);
+    CHECK(r["uid_map"][0].get<std::string>().find("100000") != std::string::npos);
+    CHECK(r["gid_map"][0].get<std::string>().find("100000") != std::string::npos);
     CHECK(r["ids"]["uid"] == json({1000, 1000, 1000}));
     CHECK(r["ids"]["gid"] == json({1000, 1000, 1000}));
     CHECK(r["pid"] == 1);
@@ -270,4 +281,18 @@ TEST_CASE("pid 1 exiting takes its orphans with it") {
         std::string text = read_small_file(entry.path() / "cmdline");
         CHECK(text.find("edgevisor-orphan-marker") == std::string::npos);
     }
+}
+
+TEST_CASE("user namespace without maps in the manifest: the documented identity map") {
+    auto w = checker_workload({"report"});
+    w.spec.isolation.namespaces.push_back(manifests::Namespace::user);
+    auto r = run_json(w);
+    REQUIRE(r["uid_map"].size() == 1);
+    std::istringstream line(r["uid_map"][0].get<std::string>());
+    std::uint64_t inside = 9, outside = 9, count = 0;
+    line >> inside >> outside >> count;
+    CHECK(inside == 0);
+    CHECK(outside == 0);
+    CHECK(count == 65536);
+    CHECK(r["ids"]["uid"] == json({0, 0, 0}));
 }

@@ -196,6 +196,8 @@ int report(int argc, char** argv) {
     r["interfaces"] = interfaces();
     r["sid"] = ::getsid(0);
     r["cgroup"] = lines_of("/proc/self/cgroup");
+    r["uid_map"] = lines_of("/proc/self/uid_map");
+    r["gid_map"] = lines_of("/proc/self/gid_map");
     json paths = json::object();
     for (int i = 2; i < argc; ++i) paths[argv[i]] = probe(argv[i]);
     r["paths"] = paths;
