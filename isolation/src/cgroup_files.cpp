@@ -74,8 +74,9 @@ Result<bool> wait_state(int dir_fd, const std::string& where, std::chrono::milli
         auto state = read_state(events.get());
         if (!state) return std::unexpected(state.error().wrap(where));
         if (want(*state)) return true;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        // Rounded up: a truncated remainder would end the wait up to 1 ms early.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
         if (left.count() <= 0)
             return fail("cgroup.wait",
                         "timed out after " + std::to_string(timeout.count()) + " ms waiting on " +

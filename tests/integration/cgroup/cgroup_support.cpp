@@ -29,6 +29,13 @@ isolation::CgroupTree open_test_tree(isolation::CgroupOptions options) {
 }
 
 isolation::Process spawn_into(int cgroup_fd, const std::function<void()>& body) {
+    // Catch2's fatal-signal handlers would report the child's expected SIGTERM as a failure of
+    // the test: the child resets them, with the signals blocked until it has.
+    static constexpr int kCaught[] = {SIGINT, SIGILL, SIGFPE, SIGSEGV, SIGTERM, SIGABRT};
+    sigset_t block, saved;
+    ::sigemptyset(&block);
+    for (int sig : kCaught) ::sigaddset(&block, sig);
+    ::sigprocmask(SIG_BLOCK, &block, &saved);
     int pidfd = -1;
     clone_args args{};
     args.flags = CLONE_PIDFD | CLONE_INTO_CGROUP;
@@ -37,9 +44,12 @@ isolation::Process spawn_into(int cgroup_fd, const std::function<void()>& body) 
     args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
+        for (int sig : kCaught) ::signal(sig, SIG_DFL);
+        ::sigprocmask(SIG_SETMASK, &saved, nullptr);
         body();
         ::_exit(0);
     }
+    ::sigprocmask(SIG_SETMASK, &saved, nullptr);
     REQUIRE(pid > 0);
     return isolation::Process{UniqueFd(pidfd), static_cast<pid_t>(pid)};
 }

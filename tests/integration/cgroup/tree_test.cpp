@@ -136,7 +136,7 @@ TEST_CASE("an owned Cgroup kills what is left and removes its directory when des
         child = spawn_into(cgroup->dir_fd(), [] { ::pause(); });
         REQUIRE(dir_exists(path));
     }
-    CHECK(wait_readable(child.pidfd.get(), 0ms));
+    CHECK(wait_readable(child.pidfd.get(), 2s));
     auto status = isolation::wait_exit(child);
     REQUIRE(status.has_value());
     CHECK(WIFSIGNALED(*status));

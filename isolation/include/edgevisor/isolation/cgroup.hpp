@@ -263,6 +263,10 @@ struct CgroupEvent {
 
 // inotify on cgroup.events and memory.events of every watched workload. Put fd() in the event
 // loop's epoll (EPOLLIN); when it is readable call drain().
+// The kernel sends at most one cgroup.events notification per 10 ms per cgroup and drops a
+// pending one when the cgroup is removed: after stop() (which removes the directory) an
+// "emptied" may never come; stop()'s return is the authority there, then unwatch(). A workload
+// that ends by itself always gets its "emptied".
 class CgroupWatcher {
   public:
     static Result<CgroupWatcher> create();
