@@ -95,11 +95,11 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     if (!manifest) {
         rows.push_back(
             skipped("edgectl-seccomp-docker", docker_label, manifest.error().describe()));
-        rows.back().baseline = "edgectl";
         return;
     }
     rows.push_back(
         runnable("edgectl-seccomp-docker", docker_label, {options.edgectl, "run", *manifest}));
+    rows.back().baseline = "edgectl";
 }
 
 void add_bwrap_row(std::vector<Row>& rows) {
