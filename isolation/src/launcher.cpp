@@ -189,7 +189,8 @@ Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& o
     auto caps = prepare_capabilities(iso, plan.identity.uid);
     if (!caps) return std::unexpected(caps.error());
     plan.caps = *caps;
-    auto seccomp = prepare_seccomp(iso.seccomp);
+    // The granted capabilities decide an imported profile's includes/excludes.caps entries.
+    auto seccomp = prepare_seccomp(iso.seccomp, iso.capabilities);
     if (!seccomp) return std::unexpected(seccomp.error());
     plan.seccomp = std::move(*seccomp);
     for (const auto& warning : plan.seccomp->warnings)
