@@ -1,0 +1,163 @@
+// The launcher's parent-side preparation and its report record, without a kernel: clone
+// flags, hostname, env and argv, rlimit names, fd layout, and the report pipe's framing.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "child_report.hpp"
+#include "child_step.hpp"
+#include "fds.hpp"
+#include "identity.hpp"
+#include "namespaces.hpp"
+
+using namespace edgevisor;
+using namespace edgevisor::isolation;
+
+namespace {
+
+manifests::Workload workload() {
+    manifests::Workload w;
+    w.metadata.name = "sensor";
+    w.spec.command = {"/usr/bin/sensor", "--port", "1"};
+    return w;
+}
+
+std::vector<std::string> env_of(const IdentityPlan& plan) {
+    std::vector<std::string> out;
+    for (char** e = const_cast<char**>(plan.envp.data()); *e != nullptr; ++e) out.emplace_back(*e);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("namespaces: defaults give every namespace but user, hostname = the name") {
+    auto plan = prepare_namespaces(workload());
+    REQUIRE(plan);
+    CHECK(plan->clone_flags == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+                                CLONE_NEWNET | CLONE_NEWCGROUP));
+    CHECK(plan->hostname == "sensor");
+    CHECK(plan->loopback_up);
+    CHECK_FALSE(plan->user);
+}
+
+TEST_CASE("namespaces: network host shares the stack; user namespace gets the maps as text") {
+    auto w = workload();
+    w.spec.isolation.network = manifests::NetworkMode::host;
+    w.spec.isolation.namespaces = {manifests::Namespace::mount, manifests::Namespace::user};
+    w.spec.isolation.uid_map = {{0, 100000, 65536}, {65536, 5000, 1}};
+    auto plan = prepare_namespaces(w);
+    REQUIRE(plan);
+    CHECK(plan->clone_flags == (CLONE_NEWNS | CLONE_NEWUSER));
+    CHECK(plan->hostname.empty());
+    CHECK_FALSE(plan->loopback_up);
+    CHECK(plan->uid_map == "0 100000 65536\n65536 5000 1\n");
+    CHECK(plan->gid_map == "0 0 65536\n");  // the documented default
+}
+
+TEST_CASE("namespaces: a rootfs without the mount namespace is refused") {
+    auto w = workload();
+    w.spec.isolation.namespaces = {manifests::Namespace::pid};
+    w.spec.isolation.rootfs.path = "/srv/root";
+    auto plan = prepare_namespaces(w);
+    REQUIRE_FALSE(plan);
+    CHECK(plan.error().step == "rootfs");
+}
+
+TEST_CASE("identity: argv gets the extra args, env is the manifest's plus PATH and HOME") {
+    auto w = workload();
+    w.spec.env = {{"LOG_LEVEL", "debug"}, {"HOME", "/data"}};
+    auto plan = prepare_identity(w, {"--verbose"});
+    REQUIRE(plan);
+    CHECK(plan->argv_storage ==
+          std::vector<std::string>{"/usr/bin/sensor", "--port", "1", "--verbose"});
+    CHECK(plan->argv.back() == nullptr);
+    CHECK(env_of(*plan) == std::vector<std::string>{"HOME=/data", "LOG_LEVEL=debug",
+                                                    std::string("PATH=") + kDefaultPath});
+    CHECK(plan->uid == 0);
+    CHECK(plan->gid == 0);
+    CHECK(plan->groups.empty());
+}
+
+TEST_CASE("identity: names resolve through the host's passwd and group; unknown ones are errors") {
+    auto w = workload();
+    w.spec.user.uid = {std::nullopt, "root"};
+    w.spec.user.groups = {{std::nullopt, "root"}, {42, ""}};
+    auto plan = prepare_identity(w, {});
+    REQUIRE(plan);
+    CHECK(plan->uid_detail == "root(0)");
+    CHECK(plan->groups == std::vector<gid_t>{0, 42});
+    w.spec.user.uid = {std::nullopt, "edgevisor-nobody-here"};
+    auto bad = prepare_identity(w, {});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().describe() ==
+          "user(edgevisor-nobody-here): no such user in the host's passwd");
+}
+
+TEST_CASE("identity: rlimit names map to the kernel's; unlimited is RLIM_INFINITY") {
+    auto w = workload();
+    w.spec.isolation.rlimits = {{"nofile", 64, 128}, {"core", UINT64_MAX, UINT64_MAX}};
+    auto plan = prepare_identity(w, {});
+    REQUIRE(plan);
+    REQUIRE(plan->rlimits.size() == 2);
+    CHECK(plan->rlimits[0].resource == RLIMIT_NOFILE);
+    CHECK(plan->rlimits[0].limit.rlim_cur == 64);
+    CHECK(plan->rlimits[1].limit.rlim_max == RLIM_INFINITY);
+    w.spec.isolation.rlimits = {{"bogus", 1, 1}};
+    auto bad = prepare_identity(w, {});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().step == "rlimit");
+}
+
+TEST_CASE("fds: stdio then pass_fds; the parking place is above every fd involved") {
+    LaunchRequest request;
+    request.stdout_fd = 1;
+    request.pass_fds = {2, 0};
+    auto plan = prepare_fds(request);
+    REQUIRE(plan);
+    REQUIRE(plan->sources.size() == 5);
+    CHECK(plan->sources[1] == 1);
+    CHECK(plan->sources[3] == 2);
+    CHECK(plan->sources[4] == 0);
+    CHECK(plan->high >= 5);
+    CHECK(plan->scratch.size() == 5);
+}
+
+TEST_CASE("report pipe: a record round-trips; EOF means exec succeeded") {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    child_report(p[1], "pivot_root", ENOENT, "/srv/rootfs");
+    ::close(p[1]);
+    auto report = read_child_report(p[0]);
+    ::close(p[0]);
+    REQUIRE(report);
+    REQUIRE(report->has_value());
+    CHECK((*report)->step == "pivot_root");
+    CHECK((*report)->code == ENOENT);
+    CHECK((*report)->describe() == "pivot_root(/srv/rootfs): No such file or directory");
+
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    ::close(p[1]);
+    auto eof = read_child_report(p[0]);
+    ::close(p[0]);
+    REQUIRE(eof);
+    CHECK_FALSE(eof->has_value());
+}
+
+TEST_CASE("report pipe: a truncated record is an error, not a success") {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    REQUIRE(::write(p[1], "abc", 3) == 3);
+    ::close(p[1]);
+    auto report = read_child_report(p[0]);
+    ::close(p[0]);
+    REQUIRE_FALSE(report);
+    CHECK(report.error().step == "child_report");
+}
+
+TEST_CASE("fd_path formats without allocating") {
+    char buf[32];
+    CHECK(std::string(fd_path(buf, 0)) == "/proc/self/fd/0");
+    CHECK(std::string(fd_path(buf, 1234567)) == "/proc/self/fd/1234567");
+}
