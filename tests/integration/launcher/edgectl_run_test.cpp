@@ -178,3 +178,34 @@ TEST_CASE("edgectl run: an invalid manifest prints diagnostics and exits 125") {
     CHECK(code == 125);
     CHECK(out.find(m.path() + ":") != std::string::npos);
 }
+
+TEST_CASE("edgectl run: the workload dies with edgectl, even when edgectl is SIGKILLed") {
+    require_root();
+    ManifestFile m(manifest(", \"sleep\", \"edgevisor-pdeathsig-marker\""));
+    auto child = start_edgectl({m.path()});
+    auto marker_alive = [] {
+        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+            char buf[4096];
+            int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            ::close(fd);
+            if (n > 0 &&
+                std::string(buf, static_cast<std::size_t>(n)).find("edgevisor-pdeathsig-marker") !=
+                    std::string::npos)
+                return true;
+        }
+        return false;
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!marker_alive() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(marker_alive());
+    ::kill(child.pid, SIGKILL);
+    ::close(child.out);
+    ::waitpid(child.pid, nullptr, 0);
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (marker_alive() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(marker_alive());
+}
