@@ -88,7 +88,9 @@ while [ "$i" -le "$count" ]; do
     name=$(cat "/job/$i.name")
     say "[$i/$count] $name"
     start=$(uptime_ms)
-    /busybox/timeout -s KILL "$timeout" /busybox/sh "/job/$i.sh" >"/job/$i.out" 2>&1 </dev/null
+    # In the caller's directory when it is shared, as on the host.
+    (cd "$(cat /job/cwd)" 2>/dev/null || cd /
+        exec /busybox/timeout -s KILL "$timeout" /busybox/sh "/job/$i.sh" >"/job/$i.out" 2>&1 </dev/null)
     rc=$?
     echo $(($(uptime_ms) - start)) >"/job/$i.ms"
     echo "$rc" >"/job/$i.rc"
