@@ -15,7 +15,7 @@ set(EDGEVISOR_DEB_DEPENDS
     "libcap2 (>= 1:2.66)"
     "libspdlog1.10"
     "libfmt9"
-    "libssl3")
+    "libnettle8")
 
 # The architecture: the cross toolchain files set EDGEVISOR_DEB_ARCH; natively ask dpkg.
 if(NOT EDGEVISOR_DEB_ARCH)

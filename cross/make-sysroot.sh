@@ -17,12 +17,12 @@
 set -euo pipefail
 
 # Everything our libraries and tests link or include, for the target. apt adds the
-# dependencies (libstdc++6, libssl3, ...). The C++ headers come with the cross compiler, so
+# dependencies (libstdc++6, libnettle8, ...). The C++ headers come with the cross compiler, so
 # libstdc++-12-dev is not needed. Add a package here when a library starts using it.
 SYSROOT_PACKAGES=(
     libc6-dev
     libyaml-cpp-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-    libcli11-dev libssl-dev catch2
+    libcli11-dev nettle-dev catch2
 )
 
 arch=${1:?usage: make-sysroot.sh arm64|armhf}

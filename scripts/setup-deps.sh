@@ -12,9 +12,9 @@ PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config git file
     # libraries (see DESIGN.md's dependency table)
     libyaml-cpp-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-    libcli11-dev libssl-dev
+    libcli11-dev nettle-dev
     # Paho's CMake config asks for libpaho-mqtt-dev and libssl-dev explicitly
-    libpaho-mqttpp-dev libpaho-mqtt-dev
+    libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
     libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
     # tests and the format check (clang-format 14 is Debian 12's)
     catch2 clang-format

@@ -1,20 +1,23 @@
-// prepare_seccomp: policy -> BPF, cached process-wide by the policy's hash, so a restart or a
-// second workload with the same policy costs one hash and one map lookup. child_load_seccomp:
-// a single seccomp(2) call on the ready program.
+// prepare_seccomp: policy -> BPF, cached process-wide by the policy's canonical text (a second
+// workload with the same policy costs one map lookup) and across processes on disk
+// (seccomp_cache.hpp: `edgectl run` and a restarted daemon skip libseccomp's compiler).
+// child_load_seccomp: a single seccomp(2) call on the ready program.
 #include "seccomp.hpp"
 
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
-#include <seccomp.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <mutex>
+#include <optional>
+#include <sstream>
 #include <unordered_map>
 
+#include "edgevisor/sha256.hpp"
+#include "seccomp_cache.hpp"
 #include "seccomp_policy.hpp"
 
 namespace edgevisor::isolation {
@@ -75,77 +78,90 @@ Result<SeccompPolicy> custom_policy(const manifests::Seccomp& seccomp) {
 
 namespace {
 
-// The canonical text of everything that decides the compiled program. For a profile file its
-// identity and modification time stand in for its content, so a cache hit reads nothing.
-Result<std::string> cache_key(const manifests::Seccomp& seccomp,
-                              const manifests::Capabilities& granted) {
-    std::string key = "edgevisor-seccomp-v1 arch=" + std::to_string(seccomp_arch_native());
-    auto action = [](const manifests::SeccompAction& a) {
-        return std::to_string(static_cast<int>(a.kind)) + "/" + std::to_string(a.errno_value);
-    };
+std::string action_text(const manifests::SeccompAction& a) {
+    return std::to_string(static_cast<int>(a.kind)) + "/" + std::to_string(a.errno_value);
+}
+
+// Everything compile_policy() reads, as text: equal texts give equal programs.
+std::string policy_text(const detail::SeccompPolicy& policy) {
+    std::string text = "policy " + policy.origin + "\ndefault " +
+                       action_text(policy.default_action) + " unknown-fatal " +
+                       (policy.unknown_names_fatal ? "1" : "0") + "\n";
+    for (const auto& rule : policy.rules) {
+        text += "rule " + action_text(rule.action);
+        for (const auto& name : rule.names) text += " " + name;
+        for (const auto& arg : rule.args) {
+            text += " arg" + std::to_string(arg.index) + ":" +
+                    std::to_string(static_cast<int>(arg.op)) + ":" + std::to_string(arg.value) +
+                    ":" + std::to_string(arg.value_two);
+        }
+        text += "\n";
+    }
+    for (const auto& warning : policy.warnings) text += "warning " + warning + "\n";
+    return text;
+}
+
+// A policy before compilation: its canonical text (the cache key), and what a cache miss
+// needs to compile it. An imported profile stays raw JSON until a miss: parsing Docker's
+// profile costs more than loading its compiled program.
+struct PolicySource {
+    std::string canonical_text;
+    std::optional<detail::SeccompPolicy> policy;  // default and custom
+    std::string profile_json;                     // file
+};
+
+Result<std::string> read_profile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail_errno("seccomp", "cannot open seccomp profile " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return fail_errno("seccomp", "cannot read seccomp profile " + path);
+    return text.str();
+}
+
+Result<PolicySource> describe_policy(const manifests::Seccomp& seccomp,
+                                     const manifests::Capabilities& granted) {
+    PolicySource source;
     switch (seccomp.profile) {
         case manifests::SeccompProfile::unconfined:
-            return key + " unconfined";
+            source.canonical_text = "unconfined\n";
+            return source;
         case manifests::SeccompProfile::default_profile:
-            return key + " default";
-        case manifests::SeccompProfile::custom:
-            key += " custom default=" + action(seccomp.default_action);
-            for (const auto& rule : seccomp.rules) {
-                key += " rule=" + action(rule.action);
-                for (const auto& name : rule.names) key += "," + name;
-                for (const auto& arg : rule.args) {
-                    key += ":" + std::to_string(arg.index) + "/" +
-                           std::to_string(static_cast<int>(arg.op)) + "/" +
-                           std::to_string(arg.value) + "/" + std::to_string(arg.value_two);
-                }
-            }
-            return key;
+            source.policy = detail::default_policy();
+            break;
+        case manifests::SeccompProfile::custom: {
+            auto policy = detail::custom_policy(seccomp);
+            if (!policy) return std::unexpected(policy.error());
+            source.policy = std::move(*policy);
+            break;
+        }
         case manifests::SeccompProfile::file: {
-            struct stat st {};
-            if (::stat(seccomp.path.c_str(), &st) != 0) {
-                return fail_errno("seccomp", "cannot stat seccomp profile " + seccomp.path);
-            }
-            key += " file=" + seccomp.path + " dev=" + std::to_string(st.st_dev) +
-                   " ino=" + std::to_string(st.st_ino) + " size=" + std::to_string(st.st_size) +
-                   " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." +
-                   std::to_string(st.st_mtim.tv_nsec);
-            // includes/excludes.caps make the result depend on the granted capabilities.
-            std::vector<std::string> caps;
-            for (const auto& cap : granted.add) caps.push_back(cap.name);
-            std::sort(caps.begin(), caps.end());
-            for (const auto& cap : caps) key += " cap=" + cap;
-            return key;
+            auto json = read_profile(seccomp.path);
+            if (!json) return std::unexpected(json.error());
+            // What the import evaluates includes/excludes against (arch is in the cache name).
+            auto context = detail::current_import_context(granted);
+            std::sort(context.capabilities.begin(), context.capabilities.end());
+            source.canonical_text = "file " + seccomp.path + "\nkernel " +
+                                    std::to_string(context.kernel_major) + "." +
+                                    std::to_string(context.kernel_minor) + "\ncaps";
+            for (const auto& cap : context.capabilities) source.canonical_text += " " + cap;
+            source.canonical_text += "\n" + *json;
+            source.profile_json = std::move(*json);
+            return source;
         }
     }
-    return fail("seccomp", "unknown seccomp profile kind", EINVAL);
+    if (!source.policy) return fail("seccomp", "unknown seccomp profile kind", EINVAL);
+    source.canonical_text = policy_text(*source.policy);
+    return source;
 }
 
-std::string sha256_hex(const std::string& text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < length; ++i) {
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 0xf];
-    }
-    return out;
-}
-
-Result<detail::SeccompPolicy> build_policy(const manifests::Seccomp& seccomp,
-                                           const manifests::Capabilities& granted) {
-    switch (seccomp.profile) {
-        case manifests::SeccompProfile::default_profile:
-            return detail::default_policy();
-        case manifests::SeccompProfile::custom:
-            return detail::custom_policy(seccomp);
-        case manifests::SeccompProfile::file:
-            return detail::import_profile_file(seccomp.path, granted);
-        case manifests::SeccompProfile::unconfined:
-            break;
-    }
-    return fail("seccomp", "no policy to build for this profile", EINVAL);
+Result<SeccompProgram> compile_source(const PolicySource& source, const manifests::Seccomp& seccomp,
+                                      const manifests::Capabilities& granted) {
+    if (source.policy) return detail::compile_policy(*source.policy);
+    auto policy = detail::parse_oci_profile(source.profile_json,
+                                            detail::current_import_context(granted), seccomp.path);
+    if (!policy) return std::unexpected(policy.error());
+    return detail::compile_policy(*policy);
 }
 
 struct ProgramCache {
@@ -162,27 +178,30 @@ ProgramCache& cache() {
 
 Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(
     const manifests::Seccomp& seccomp, const manifests::Capabilities& granted) {
-    auto key = cache_key(seccomp, granted);
-    if (!key) return std::unexpected(key.error());
-    const std::string hash = sha256_hex(*key);
+    auto source = describe_policy(seccomp, granted);
+    if (!source) return std::unexpected(source.error());
     {
         std::lock_guard lock(cache().mutex);
-        if (auto it = cache().programs.find(hash); it != cache().programs.end()) return it->second;
+        if (auto it = cache().programs.find(source->canonical_text); it != cache().programs.end()) {
+            return it->second;
+        }
     }
-    // Compiled outside the lock: two threads racing on one new policy both compile, and the
-    // first insert wins; other policies never wait for a compile.
+    // Compiled (or read from disk) outside the lock: two threads racing on one new policy both
+    // do it, and the first insert wins; other policies never wait.
     SeccompProgram program;
     if (seccomp.profile != manifests::SeccompProfile::unconfined) {
-        auto policy = build_policy(seccomp, granted);
-        if (!policy) return std::unexpected(policy.error());
-        auto compiled = detail::compile_policy(*policy);
-        if (!compiled) return std::unexpected(compiled.error());
-        program = std::move(*compiled);
+        auto cached =
+            detail::load_or_compile(detail::program_cache_directory(), source->canonical_text,
+                                    [&] { return compile_source(*source, seccomp, granted); });
+        if (!cached) return std::unexpected(cached.error());
+        program = std::move(cached->program);
     }
-    program.policy_hash = hash;
+    program.policy_hash = sha256_hex(source->canonical_text);
     auto shared = std::make_shared<const SeccompProgram>(std::move(program));
     std::lock_guard lock(cache().mutex);
-    return cache().programs.try_emplace(hash, std::move(shared)).first->second;
+    return cache()
+        .programs.try_emplace(std::move(source->canonical_text), std::move(shared))
+        .first->second;
 }
 
 int child_load_seccomp(const SeccompProgram& program) noexcept {

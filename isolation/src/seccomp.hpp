@@ -1,4 +1,4 @@
-// Seccomp: the filter is compiled to BPF in the parent (and cached by the policy's hash);
+// Seccomp: the filter is compiled to BPF in the parent (and cached by the policy's text);
 // the child only loads the ready program, as the last step before execve.
 #pragma once
 
@@ -20,10 +20,11 @@ struct SeccompProgram {
     [[nodiscard]] sock_fprog fprog() const;
 };
 
-// Compiles (or fetches from the process-wide, thread-safe cache) the program for a spec's
-// seccomp policy. `granted` are the workload's capabilities: an imported Docker profile allows
-// some calls only to holders of a capability (includes.caps). Pass spec.isolation.capabilities;
-// the default (none granted) is the stricter result. Warnings are for the caller to log.
+// Compiles (or fetches from the process-wide, thread-safe cache, then from the on-disk cache
+// of seccomp_cache.hpp) the program for a spec's seccomp policy. `granted` are the workload's
+// capabilities: an imported Docker profile allows some calls only to holders of a capability
+// (includes.caps). Pass spec.isolation.capabilities; the default (none granted) is the stricter
+// result. Warnings are for the caller to log.
 Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(
     const manifests::Seccomp& seccomp, const manifests::Capabilities& granted = {});
 

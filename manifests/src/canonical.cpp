@@ -3,13 +3,12 @@
 // left out (the host of an exec probe, the rules of a non-custom seccomp profile). Durations
 // are milliseconds, sizes bytes, CPU millicores. Two specs with the same meaning give the same
 // text, whatever their key order, formatting, or which defaults they wrote.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
 
 #include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/sha256.hpp"
 
 namespace edgevisor::manifests {
 namespace {
@@ -184,21 +183,7 @@ std::string canonical_form(const Workload& workload) {
 }
 
 std::string canonical_hash(const Workload& workload) {
-    std::string text = canonical_form(workload);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    // EVP_Digest only fails on allocation failure inside OpenSSL; an empty hash then makes
-    // every comparison "changed", which is the safe direction for a planner.
-    if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1)
-        return {};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 0x0f]);
-    }
-    return out;
+    return sha256_hex(canonical_form(workload));
 }
 
 }  // namespace edgevisor::manifests
