@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a tracked C++ file differs from what clang-format 14 (.clang-format at the root)
 # makes of it. Fix with: clang-format-14 -i <files>
+# It also refuses Catch2 test names that catch_discover_tests cannot register: CTest splits a
+# name at ';' and mangles brackets, and the test then runs nothing and passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,13 @@ else
         \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cc' \) -print0)
 fi
 [ ${#files[@]} -gt 0 ] || { echo "check-format: no C++ files found" >&2; exit 1; }
+
+bad_names=$(grep -nE 'TEST_CASE\("[^"]*[][;]' "${files[@]}" || true)
+if [ -n "$bad_names" ]; then
+    printf '%s\n' "$bad_names" >&2
+    echo "check-format: test names above contain ';' or brackets; CTest would skip them" >&2
+    exit 1
+fi
 
 if "$clang_format" --dry-run -Werror "${files[@]}"; then
     echo "check-format: ${#files[@]} files formatted"

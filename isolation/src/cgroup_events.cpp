@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
@@ -102,15 +103,17 @@ Result<std::vector<CgroupEvent>> CgroupWatcher::drain() {
         if (n < 0 && errno == EAGAIN) break;
         if (n < 0) return fail_errno("cgroup.watch", "read inotify");
         for (ssize_t offset = 0; offset < n;) {
-            const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
-            offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-            auto it = by_wd_.find(event->wd);
+            // Copied out: records after one with a name are not aligned (armhf warns, rightly).
+            inotify_event event{};
+            std::memcpy(&event, buffer + offset, sizeof event);
+            offset += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
+            auto it = by_wd_.find(event.wd);
             if (it == by_wd_.end()) continue;
             std::string name = it->second;
-            if (event->mask & IN_IGNORED) {  // the cgroup was removed: the wd is dead
+            if (event.mask & IN_IGNORED) {  // the cgroup was removed: the wd is dead
                 if (auto w = watched_.find(name); w != watched_.end()) {
-                    if (w->second.events_wd == event->wd) w->second.events_wd = -1;
-                    if (w->second.memory_wd == event->wd) w->second.memory_wd = -1;
+                    if (w->second.events_wd == event.wd) w->second.events_wd = -1;
+                    if (w->second.memory_wd == event.wd) w->second.memory_wd = -1;
                 }
                 by_wd_.erase(it);
             }

@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "edgectl_commands.hpp"
@@ -73,6 +74,17 @@ void fail_message(const std::string& text) {
     std::fprintf(stderr, "edgectl run: %s\n", text.c_str());
 }
 
+// A workload killed by a signal says which, as a shell would; SIGSYS is how seccomp's
+// kill-process action ends a process, so it is named as such.
+void report_signal_death(const std::string& name, int status) {
+    if (!WIFSIGNALED(status)) return;
+    int sig = WTERMSIG(status);
+    const char* abbrev = ::sigabbrev_np(sig);
+    std::fprintf(stderr, "edgectl run: %s: killed by signal %d (SIG%s)%s\n", name.c_str(), sig,
+                 abbrev != nullptr ? abbrev : "?",
+                 sig == SIGSYS ? ": a seccomp rule refused a system call" : "");
+}
+
 // Forwards signals until the workload exits; returns its wait status.
 Result<int> supervise(const isolation::Process& process, int signal_fd,
                       std::chrono::milliseconds grace) {
@@ -115,13 +127,17 @@ int run(const RunOptions& options) {
         fail_message("--stop-timeout: " + grace.error().describe());
         return kExitInvalid;
     }
-    auto loaded = manifests::load_paths({options.file});
+    // One workload runs on its own here: its dependsOn may name workloads of other files.
+    auto loaded = manifests::load_paths({options.file}, {}, manifests::Dependencies::ignore);
     if (!loaded.ok()) {
         for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
         return kExitInvalid;
     }
     const auto* workload = select_workload(loaded, options.name);
     if (workload == nullptr) return kExitInvalid;
+    if (!workload->spec.depends_on.empty())
+        std::fprintf(stderr, "edgectl run: %s: dependsOn is not waited for by edgectl run\n",
+                     workload->metadata.name.c_str());
 
     // Blocked before the launch, so a Ctrl-C during start-up waits in the signalfd and is
     // forwarded once the workload exists (the launcher resets the child's mask).
@@ -160,6 +176,7 @@ int run(const RunOptions& options) {
         return kExitStartFailed;
     }
     finish_run_cgroup(*cgroup);  // what the workload left behind (daemonised children) dies too
+    report_signal_death(workload->metadata.name, *status);
     return status_to_exit_code(*status);
 }
 

@@ -115,7 +115,7 @@ TEST_CASE("an unwatched workload reports nothing more") {
     REQUIRE(isolation::stop(*cgroup, &child, {.grace = 0ms}).has_value());
 }
 
-TEST_CASE("stopping a watched workload reports emptied; removing it then reports nothing") {
+TEST_CASE("stopping a watched workload reports emptied, removing it then reports nothing") {
     auto tree = open_test_tree();
     auto cgroup = tree.create_workload("removed");
     REQUIRE(cgroup.has_value());

@@ -114,9 +114,30 @@ TEST_CASE("edgectl run: a workload killed by signal N gives 128+N") {
     ManifestFile m(
         manifest(", \"sleep\"", "  isolation:\n    namespaces: [mount]\n    network: host\n"));
     auto child = start_edgectl({m.path()});
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    REQUIRE(read_line(child.out) == "ready");
     ::kill(child.pid, SIGTERM);
     CHECK(finish(child).first == 128 + SIGTERM);
+}
+
+TEST_CASE("edgectl run: a seccomp kill-process rule is reported as SIGSYS") {
+    require_root();
+    require_native("seccomp");
+    ManifestFile m(manifest(", \"attempt\", \"privileged\", \"uname\"",
+                            "  isolation:\n    seccomp:\n      profile: custom\n"
+                            "      defaultAction: allow\n"
+                            "      rules: [{names: [uname], action: kill-process}]\n"));
+    auto [code, out] = finish(start_edgectl({m.path()}));
+    CHECK(code == 128 + SIGSYS);
+    CHECK_THAT(out, Catch::Contains("run-test: killed by signal 31 (SIGSYS): a seccomp rule "
+                                    "refused a system call"));
+}
+
+TEST_CASE("edgectl run: dependsOn on a workload of another file is not an error, and is said") {
+    require_root();
+    ManifestFile m(manifest(", \"exit\", \"0\"", "  dependsOn: [{name: elsewhere}]\n"));
+    auto [code, out] = finish(start_edgectl({m.path()}));
+    CHECK(code == 0);
+    CHECK_THAT(out, Catch::Contains("run-test: dependsOn is not waited for by edgectl run"));
 }
 
 TEST_CASE("edgectl run: forwards signals to the workload") {
@@ -137,7 +158,7 @@ TEST_CASE("edgectl run: an init that ignores SIGTERM is killed after the grace p
     require_root();
     ManifestFile m(manifest(", \"sleep\""));
     auto child = start_edgectl({"--stop-timeout", "1s", m.path()});
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    REQUIRE(read_line(child.out) == "ready");
     auto start = std::chrono::steady_clock::now();
     ::kill(child.pid, SIGTERM);
     auto [code, out] = finish(child);

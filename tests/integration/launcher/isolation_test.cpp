@@ -56,7 +56,7 @@ TEST_CASE("namespaces differ from the host's, the workload is pid 1 with its own
     CHECK(r["status"]["Seccomp"] == "2");
 }
 
-TEST_CASE("hostname defaults to the workload's name; only the asked namespaces are created") {
+TEST_CASE("hostname defaults to the workload's name, only the asked namespaces are created") {
     auto w = checker_workload({"report"});
     w.spec.isolation.namespaces = {manifests::Namespace::mount, manifests::Namespace::uts};
     w.spec.isolation.network = manifests::NetworkMode::host;
@@ -194,7 +194,7 @@ TEST_CASE("default environment is PATH and HOME only") {
               "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"});
 }
 
-TEST_CASE("network none: only loopback, and it is up; network host shares the host's stack") {
+TEST_CASE("network none: only loopback, and it is up, network host shares the host's stack") {
     auto r = run_json(checker_workload({"report"}));
     CHECK(r["interfaces"] == json({{"lo", "up"}}));
     auto host = checker_workload({"report"});
@@ -204,7 +204,7 @@ TEST_CASE("network none: only loopback, and it is up; network host shares the ho
     CHECK(h["interfaces"].size() > 1);
 }
 
-TEST_CASE("user namespace: the parent writes the maps; ids inside map to the given range outside") {
+TEST_CASE("user namespace: the parent writes the maps, ids inside map to the given range outside") {
     auto w = checker_workload({"report"});
     w.spec.isolation.namespaces.push_back(manifests::Namespace::user);
     w.spec.isolation.uid_map = {{0, 100000, 65536}};
@@ -250,7 +250,7 @@ TEST_CASE("rootfs.path: a directory tree becomes / and nothing of the host is vi
     CHECK(run_json(probe)["errno"] == ENOENT);
 }
 
-TEST_CASE("writable root and writable bind mounts when asked; read-only binds by default") {
+TEST_CASE("writable root and writable bind mounts when asked, read-only binds by default") {
     TinyRootfs rootfs;
     char tmpl[] = "/tmp/edgevisor-bind-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);

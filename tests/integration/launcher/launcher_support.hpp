@@ -14,7 +14,11 @@
 
 namespace edgevisor::testing {
 
-inline const std::string kChecker = EDGEVISOR_CHECKER;
+// The checker as workloads see it. checker_workload() mounts a tmpfs on /tmp, which would hide
+// a build tree under /tmp (a CI clone may live there): such a checker is first copied out to
+// /var/tmp/edgevisor-tests. Elsewhere it is the built file itself.
+std::string checker_path();
+inline const std::string kChecker = checker_path();
 
 // A workload named "checker" running the checker with `args`, with the manifest defaults
 // (every namespace but user, network none, host root read-only) plus tmpfs /tmp of 16 MiB.

@@ -108,7 +108,7 @@ int attempt_with(manifests::SeccompProfile profile, std::vector<manifests::Capab
 
 }  // namespace
 
-TEST_CASE("default profile refuses each documented call with EPERM; unconfined does not") {
+TEST_CASE("default profile refuses each documented call with EPERM, unconfined does not") {
     require_root();
     require_native("seccomp");
     for (const auto& r : default_profile_refusals()) {
@@ -135,7 +135,7 @@ TEST_CASE("default profile refuses mount and unshare(CLONE_NEWUSER) even with CA
           0);
 }
 
-TEST_CASE("a raw socket needs CAP_NET_RAW; the default profile does not filter sockets") {
+TEST_CASE("a raw socket needs CAP_NET_RAW, the default profile does not filter sockets") {
     require_root();
     require_native("seccomp");
     const std::vector<manifests::Capability> raw{cap(CAP_NET_RAW, "CAP_NET_RAW")};

@@ -309,7 +309,7 @@ int checker_attempt(const std::vector<manifests::Capability>& caps, const Seccom
 
 }  // namespace
 
-TEST_CASE("default filter refuses each documented call with EPERM; unconfined does not") {
+TEST_CASE("default filter refuses each documented call with EPERM, unconfined does not") {
     require_kernel_tests();
     auto program = default_program();
     for (const auto& r : testing::default_profile_refusals()) {

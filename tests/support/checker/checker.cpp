@@ -262,6 +262,8 @@ int main(int argc, char** argv) {
     if (mode == "signals") return signals();
     if (mode == "orphan") return orphan("/proc/self/exe", argc > 2 ? argv[2] : "orphan");
     if (mode == "sleep") {
+        // Without a marker argument, say so once running: tests signal only after this line.
+        if (argc <= 2) std::cout << "ready" << std::endl;
         ::sleep(100000);
         return 0;
     }

@@ -45,7 +45,7 @@ TEST_CASE("capability plan: add gives exactly those bits") {
     CHECK(user->non_root);
 }
 
-TEST_CASE("capability plan: securebits are locked; NOROOT and NO_SETUID_FIXUP for non-root") {
+TEST_CASE("capability plan: securebits are locked, NOROOT and NO_SETUID_FIXUP for non-root") {
     const unsigned locks =
         SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
     auto root = prepare_capabilities(manifests::Isolation{}, 0);

@@ -42,7 +42,7 @@ TEST_CASE("namespaces: defaults give every namespace but user, hostname = the na
     CHECK_FALSE(plan->user);
 }
 
-TEST_CASE("namespaces: network host shares the stack; user namespace gets the maps as text") {
+TEST_CASE("namespaces: network host shares the stack, user namespace gets the maps as text") {
     auto w = workload();
     w.spec.isolation.network = manifests::NetworkMode::host;
     w.spec.isolation.namespaces = {manifests::Namespace::mount, manifests::Namespace::user};
@@ -80,7 +80,7 @@ TEST_CASE("identity: argv gets the extra args, env is the manifest's plus PATH a
     CHECK(plan->groups.empty());
 }
 
-TEST_CASE("identity: names resolve through the host's passwd and group; unknown ones are errors") {
+TEST_CASE("identity: names resolve through the host's passwd and group, unknown ones are errors") {
     auto w = workload();
     w.spec.user.uid = {std::nullopt, "root"};
     w.spec.user.groups = {{std::nullopt, "root"}, {42, ""}};
@@ -95,7 +95,7 @@ TEST_CASE("identity: names resolve through the host's passwd and group; unknown 
           "user(edgevisor-nobody-here): no such user in the host's passwd");
 }
 
-TEST_CASE("identity: rlimit names map to the kernel's; unlimited is RLIM_INFINITY") {
+TEST_CASE("identity: rlimit names map to the kernel's, unlimited is RLIM_INFINITY") {
     auto w = workload();
     w.spec.isolation.rlimits = {{"nofile", 64, 128}, {"core", UINT64_MAX, UINT64_MAX}};
     auto plan = prepare_identity(w, {});
@@ -110,7 +110,7 @@ TEST_CASE("identity: rlimit names map to the kernel's; unlimited is RLIM_INFINIT
     CHECK(bad.error().step == "rlimit");
 }
 
-TEST_CASE("fds: stdio then pass_fds; the parking place is above every fd involved") {
+TEST_CASE("fds: stdio then pass_fds, the parking place is above every fd involved") {
     LaunchRequest request;
     request.stdout_fd = 1;
     request.pass_fds = {2, 0};
@@ -124,7 +124,7 @@ TEST_CASE("fds: stdio then pass_fds; the parking place is above every fd involve
     CHECK(plan->scratch.size() == 5);
 }
 
-TEST_CASE("report pipe: a record round-trips; EOF means exec succeeded") {
+TEST_CASE("report pipe: a record round-trips, EOF means exec succeeded") {
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
     child_report(p[1], "pivot_root", ENOENT, "/srv/rootfs");
