@@ -10,10 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 
 #include "edgevisor/sha256.hpp"
@@ -110,15 +108,6 @@ struct PolicySource {
     std::string profile_json;                     // file
 };
 
-Result<std::string> read_profile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail_errno("seccomp", "cannot open seccomp profile " + path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return fail_errno("seccomp", "cannot read seccomp profile " + path);
-    return text.str();
-}
-
 Result<PolicySource> describe_policy(const manifests::Seccomp& seccomp,
                                      const manifests::Capabilities& granted) {
     PolicySource source;
@@ -136,7 +125,7 @@ Result<PolicySource> describe_policy(const manifests::Seccomp& seccomp,
             break;
         }
         case manifests::SeccompProfile::file: {
-            auto json = read_profile(seccomp.path);
+            auto json = detail::read_profile_file(seccomp.path);
             if (!json) return std::unexpected(json.error());
             // What the import evaluates includes/excludes against (arch is in the cache name).
             auto context = detail::current_import_context(granted);

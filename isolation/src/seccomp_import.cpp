@@ -195,14 +195,20 @@ Result<SeccompPolicy> parse_oci_profile(std::string_view text, const ImportConte
     return policy;
 }
 
-Result<SeccompPolicy> import_profile_file(const std::string& path,
-                                          const manifests::Capabilities& granted) {
+Result<std::string> read_profile_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail_errno("seccomp", "cannot open seccomp profile " + path);
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) return fail_errno("seccomp", "cannot read seccomp profile " + path);
-    return parse_oci_profile(text.str(), current_import_context(granted), path);
+    return text.str();
+}
+
+Result<SeccompPolicy> import_profile_file(const std::string& path,
+                                          const manifests::Capabilities& granted) {
+    auto text = read_profile_file(path);
+    if (!text) return std::unexpected(text.error());
+    return parse_oci_profile(*text, current_import_context(granted), path);
 }
 
 }  // namespace edgevisor::isolation::seccomp_detail

@@ -43,6 +43,9 @@ Result<SeccompPolicy> custom_policy(const manifests::Seccomp& seccomp);
 Result<SeccompPolicy> parse_oci_profile(std::string_view json, const ImportContext& context,
                                         const std::string& origin);
 
+// A profile file's bytes (the seccomp cache keys on them before anything is parsed).
+Result<std::string> read_profile_file(const std::string& path);
+
 // Reads and parses a profile file, with the running process's context.
 Result<SeccompPolicy> import_profile_file(const std::string& path,
                                           const manifests::Capabilities& granted);
