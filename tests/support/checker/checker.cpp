@@ -230,13 +230,21 @@ int attempt(int argc, char** argv) {
 volatile sig_atomic_t g_last_signal = 0;
 
 int signals() {
+    // Handlers are needed: as pid 1 of its namespace, signals without one never arrive.
+    // They stay blocked except inside sigsuspend, so one sent while we print is not lost
+    // (with pause() it could land just before we wait and leave us waiting forever).
     struct sigaction sa {};
     sa.sa_handler = [](int sig) { g_last_signal = sig; };
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+    sigset_t caught, waiting;
+    ::sigemptyset(&caught);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
         ::sigaction(sig, &sa, nullptr);
+        ::sigaddset(&caught, sig);
+    }
+    ::sigprocmask(SIG_BLOCK, &caught, &waiting);
     std::cout << "ready" << std::endl;
     for (;;) {
-        ::pause();
+        ::sigsuspend(&waiting);
         int sig = g_last_signal;
         std::cout << "got " << sig << std::endl;
         if (sig == SIGTERM) return 100 + sig;
