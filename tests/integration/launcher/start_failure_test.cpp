@@ -110,7 +110,9 @@ TEST_CASE("start failure: command missing or not executable") {
     CHECK(start_error(w) ==
           "checker: start failed at execve(/usr/bin/edgevisor-no-such-command): No such file or "
           "directory");
-    std::string plain = std::string(EDGEVISOR_BINARY_DIR) + "/edgevisor-not-executable";
+    // Beside the checker: a place the workload's tmpfs /tmp does not hide.
+    std::string plain =
+        (std::filesystem::path(kChecker).parent_path() / "edgevisor-not-executable").string();
     { std::ofstream(plain) << "data"; }
     std::filesystem::permissions(plain, std::filesystem::perms(0644));
     w.spec.command = {plain};
