@@ -120,6 +120,64 @@ TEST_CASE("filter architectures: native plus compat ABIs") {
     CHECK(syscall_block(pfc, "arm", "mount").find("ERRNO(1)") != std::string::npos);
 }
 
+namespace {
+
+// The ABIs this machine's filter must cover, written per compiler target so that the
+// expectation does not come from filter_architectures() itself.
+std::vector<std::string> expected_native_arches() {
+#if defined(__x86_64__) && !defined(__ILP32__)
+    return {"x86_64", "x86", "x32"};
+#elif defined(__aarch64__)
+    return {"aarch64", "arm"};
+#elif defined(__arm__)
+    return {"arm"};
+#else
+    testing::skip("no expected filter architectures written for this target");
+#endif
+}
+
+std::vector<std::string> pfc_arches(const std::string& pfc) {
+    std::vector<std::string> arches;
+    const std::string marker = "# filter for arch ";
+    for (auto at = pfc.find(marker); at != std::string::npos; at = pfc.find(marker, at + 1)) {
+        const auto start = at + marker.size();
+        arches.push_back(pfc.substr(start, pfc.find(" (", start) - start));
+    }
+    std::sort(arches.begin(), arches.end());
+    return arches;
+}
+
+}  // namespace
+
+TEST_CASE("default profile for this machine: native and compat ABIs deny the documented calls") {
+    auto pfc = export_pfc(default_policy());  // 0: this machine's architecture
+    REQUIRE(pfc.has_value());
+    auto expected = expected_native_arches();
+    std::sort(expected.begin(), expected.end());
+    CHECK(pfc_arches(*pfc) == expected);
+    for (const auto& arch : expected) {
+        // Present under these names on every ABI we build for (no open, umount or stime here:
+        // arm64 and arm EABI lack them).
+        for (const char* name : {"mount", "umount2", "pivot_root", "kexec_load", "init_module",
+                                 "reboot", "keyctl", "bpf", "setns", "settimeofday",
+                                 "clock_settime", "open_by_handle_at", "ptrace", "swapon"}) {
+            INFO(arch << " " << name);
+            CHECK(syscall_block(*pfc, arch, name).find("action ERRNO(1);") != std::string::npos);
+        }
+        CHECK(syscall_block(*pfc, arch, "clone3").find("action ERRNO(38);") != std::string::npos);
+        CHECK(syscall_block(*pfc, arch, "read").empty());
+    }
+    // 32-bit ABIs set the clock through the time64 calls too (glibc uses them first).
+    if (std::find(expected.begin(), expected.end(), "arm") != expected.end()) {
+        CHECK(syscall_block(*pfc, "arm", "clock_settime64").find("ERRNO(1)") != std::string::npos);
+    }
+    // libseccomp knows every name of the deny table, also those this machine's ABIs lack
+    // (skipped silently): no "unknown syscall name" warning.
+    auto program = compile_policy(default_policy());
+    REQUIRE(program.has_value());
+    CHECK(program->warnings.empty());
+}
+
 TEST_CASE("compiled BPF starts by checking the architecture") {
     auto program = compile_policy(default_policy());
     REQUIRE(program.has_value());
