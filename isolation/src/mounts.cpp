@@ -204,47 +204,43 @@ constexpr ProcPath kReadOnly[] = {
 
 }  // namespace
 
-StepResult child_mask_proc(int root) noexcept {
-    char dst[32];
-    for (const auto& p : kMaskedFiles) {
-        int fd = open_beneath(root, p.name, false);
+// Opens each path beneath the root (absent ones are skipped: kernels differ) and covers it
+// with `cover(fd, path)`, which returns 0 or an errno.
+template <std::size_t N, typename Cover>
+StepResult cover_each(int root, const ProcPath (&paths)[N], bool directory, Cover cover) noexcept {
+    for (const auto& p : paths) {
+        int fd = open_beneath(root, p.name, directory);
         if (fd < 0 && errno == ENOENT) continue;
-        int rc = fd < 0 ? errno
-                        : (::mount("/dev/null", fd_path(dst, fd), nullptr, MS_BIND, nullptr) == 0
-                               ? 0
-                               : errno);
+        int rc = fd < 0 ? errno : cover(fd, p);
         if (fd >= 0) ::close(fd);
-        if (rc != 0) return {"mask_proc", rc, p.shown};
-    }
-    for (const auto& p : kMaskedDirs) {
-        int fd = open_beneath(root, p.name, true);
-        if (fd < 0 && errno == ENOENT) continue;
-        int rc =
-            fd < 0
-                ? errno
-                : (::mount("tmpfs", fd_path(dst, fd), "tmpfs",
-                           MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") == 0
-                       ? 0
-                       : errno);
-        if (fd >= 0) ::close(fd);
-        if (rc != 0) return {"mask_proc", rc, p.shown};
-    }
-    for (const auto& p : kReadOnly) {
-        int fd = open_beneath(root, p.name, false);
-        if (fd < 0 && errno == ENOENT) continue;
-        int rc = fd < 0 ? errno
-                        : (::mount(fd_path(dst, fd), dst, nullptr, MS_BIND | MS_REC, nullptr) == 0
-                               ? 0
-                               : errno);
-        if (fd >= 0) ::close(fd);
-        if (rc == 0) {
-            int top = open_beneath(root, p.name, false);
-            rc = top < 0 ? errno : remount_read_only(top);
-            if (top >= 0) ::close(top);
-        }
         if (rc != 0) return {"mask_proc", rc, p.shown};
     }
     return step_ok;
+}
+
+StepResult child_mask_proc(int root) noexcept {
+    char dst[32];
+    auto with_null = [&](int fd, const ProcPath&) {
+        return ::mount("/dev/null", fd_path(dst, fd), nullptr, MS_BIND, nullptr) == 0 ? 0 : errno;
+    };
+    auto with_empty_tmpfs = [&](int fd, const ProcPath&) {
+        return ::mount("tmpfs", fd_path(dst, fd), "tmpfs",
+                       MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") == 0
+                   ? 0
+                   : errno;
+    };
+    // Bound onto itself; the path is opened again so that the new top mount is remounted.
+    auto read_only = [&](int fd, const ProcPath& p) {
+        if (::mount(fd_path(dst, fd), dst, nullptr, MS_BIND | MS_REC, nullptr) != 0) return errno;
+        int top = open_beneath(root, p.name, false);
+        if (top < 0) return errno;
+        int rc = remount_read_only(top);
+        ::close(top);
+        return rc;
+    };
+    if (auto r = cover_each(root, kMaskedFiles, false, with_null); !r.ok()) return r;
+    if (auto r = cover_each(root, kMaskedDirs, true, with_empty_tmpfs); !r.ok()) return r;
+    return cover_each(root, kReadOnly, false, read_only);
 }
 
 }  // namespace edgevisor::isolation
