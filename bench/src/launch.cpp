@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,7 +43,34 @@ Status enter_mount_namespace(int fd, const char* which) {
     return {};
 }
 
+// Waits for every process left behind by the launch: orphans are re-parented to us (we are a
+// child subreaper), so their CPU time joins RUSAGE_CHILDREN too. A launcher that exits before
+// its helpers (bubblewrap reports pid 2's status and leaves pid 1 to tear the namespaces down)
+// would otherwise have that work counted nowhere.
+Status reap_leftovers() {
+    for (;;) {
+        const pid_t pid = ::waitpid(-1, nullptr, 0);
+        if (pid > 0) continue;
+        if (errno == EINTR) continue;
+        if (errno == ECHILD) return {};
+        return fail_errno("waitpid", "reap the launcher's leftover processes");
+    }
+}
+
+double children_cpu_ms() {
+    rusage usage{};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    return to_ms(usage.ru_utime) + to_ms(usage.ru_stime);
+}
+
 }  // namespace
+
+Status become_subreaper() {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+        return fail_errno("prctl", "become a child subreaper (PR_SET_CHILD_SUBREAPER)");
+    }
+    return {};
+}
 
 Command::Command(std::vector<std::string> args) : args_(std::move(args)) {
     pointers_.reserve(args_.size() + 1);
@@ -84,22 +112,24 @@ Result<Sample> time_launch(const Command& command, const LaunchOptions& options)
     if (auto entered = enter_mount_namespace(options.mount_ns_fd, "launcher's"); !entered) {
         return std::unexpected(entered.error());
     }
+    const double cpu_before = children_cpu_ms();
     timespec start{};
     ::clock_gettime(CLOCK_MONOTONIC, &start);
     pid_t pid = -1;
     const int spawn_error =
         ::posix_spawn(&pid, command.argv()[0], actions.get(), nullptr, command.argv(), environ);
     int wait_status = 0;
-    rusage usage{};
     pid_t waited = -1;
     if (spawn_error == 0) {
         do {
-            waited = ::wait4(pid, &wait_status, 0, &usage);
+            waited = ::waitpid(pid, &wait_status, 0);
         } while (waited < 0 && errno == EINTR);
     }
     timespec end{};
     ::clock_gettime(CLOCK_MONOTONIC, &end);
     const int wait_errno = errno;
+    if (auto reaped = reap_leftovers(); !reaped) return std::unexpected(reaped.error());
+    const double cpu_after = children_cpu_ms();
 
     if (options.mount_ns_fd >= 0) {
         if (auto back = enter_mount_namespace(options.home_mount_ns_fd, "benchmark's"); !back) {
@@ -113,7 +143,7 @@ Result<Sample> time_launch(const Command& command, const LaunchOptions& options)
 
     Sample sample;
     sample.wall_ms = to_ms(end) - to_ms(start);
-    sample.cpu_ms = to_ms(usage.ru_utime) + to_ms(usage.ru_stime);
+    sample.cpu_ms = cpu_after - cpu_before;
     sample.wait_status = wait_status;
     return sample;
 }

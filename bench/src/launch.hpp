@@ -1,5 +1,7 @@
-// Times one launch: spawn a launcher, wait for it, and take wall time from the monotonic clock
-// and CPU time from the rusage that wait4 returns for the launcher and everything it reaped.
+// Times one launch: spawn a launcher and wait for it. Wall time runs from the spawn to the
+// launcher's exit (when a user gets the prompt back); CPU time is user + system of every
+// process the launch created, including helpers that outlive the launcher (see
+// become_subreaper), taken from RUSAGE_CHILDREN once all of them are reaped.
 #pragma once
 
 #include <string>
@@ -30,7 +32,7 @@ class Command {
 
 struct Sample {
     double wall_ms = 0;
-    double cpu_ms = 0;  // user + system of the launcher and all descendants it waited for
+    double cpu_ms = 0;  // user + system of the launcher and every process it left behind
     int wait_status = 0;
     [[nodiscard]] bool succeeded() const;
     [[nodiscard]] std::string describe_status() const;
@@ -41,6 +43,10 @@ struct LaunchOptions {
     int mount_ns_fd = -1;       // when >= 0, spawn from inside this mount namespace
     int home_mount_ns_fd = -1;  // and come back to this one afterwards
 };
+
+// Makes orphans of our launches re-parent to this process, so that time_launch can wait for
+// them and count their CPU. Call once before the first launch.
+Status become_subreaper();
 
 // Spawns the command (argv[0] an absolute path), waits, and measures. Fails only when the
 // launch could not be made or measured; a launcher that exits non-zero is a Sample whose

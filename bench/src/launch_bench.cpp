@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "edgevisor-launch-bench: run as root (namespaces, mounts, crun)\n");
         return 1;
     }
+    if (auto reaper = become_subreaper(); !reaper) {
+        fmt::print(stderr, "edgevisor-launch-bench: {}\n", reaper.error().describe());
+        return 1;
+    }
     auto workspace = Workspace::create();
     if (!workspace) {
         fmt::print(stderr, "edgevisor-launch-bench: {}\n", workspace.error().describe());
