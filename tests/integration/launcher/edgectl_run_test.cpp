@@ -18,6 +18,9 @@ using namespace edgevisor::testing;
 namespace {
 
 const std::string kEdgectl = EDGEVISOR_EDGECTL;
+// One name per test process: CTest runs each test case as its own process, and two of them at
+// once (ctest -j) with one name would share, and fight over, one cgroup.
+const std::string kName = "run-test-" + std::to_string(::getpid());
 
 class ManifestFile {
   public:
@@ -39,9 +42,8 @@ class ManifestFile {
 };
 
 std::string manifest(const std::string& args, const std::string& isolation = "") {
-    return "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n  "
-           "command: [\"" +
-           kChecker + "\"" + args + "]\n" + isolation;
+    return "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+           "\nspec:\n  command: [\"" + kChecker + "\"" + args + "]\n" + isolation;
 }
 
 struct Child {
@@ -128,8 +130,8 @@ TEST_CASE("edgectl run: a seccomp kill-process rule is reported as SIGSYS") {
                             "      rules: [{names: [uname], action: kill-process}]\n"));
     auto [code, out] = finish(start_edgectl({m.path()}));
     CHECK(code == 128 + SIGSYS);
-    CHECK_THAT(out, Catch::Contains("run-test: killed by signal 31 (SIGSYS): a seccomp rule "
-                                    "refused a system call"));
+    CHECK_THAT(out, Catch::Contains(kName + ": killed by signal 31 (SIGSYS): a seccomp rule "
+                                            "refused a system call"));
 }
 
 TEST_CASE("edgectl run: dependsOn on a workload of another file is not an error, and is said") {
@@ -137,7 +139,7 @@ TEST_CASE("edgectl run: dependsOn on a workload of another file is not an error,
     ManifestFile m(manifest(", \"exit\", \"0\"", "  dependsOn: [{name: elsewhere}]\n"));
     auto [code, out] = finish(start_edgectl({m.path()}));
     CHECK(code == 0);
-    CHECK_THAT(out, Catch::Contains("run-test: dependsOn is not waited for by edgectl run"));
+    CHECK_THAT(out, Catch::Contains(kName + ": dependsOn is not waited for by edgectl run"));
 }
 
 TEST_CASE("edgectl run: forwards signals to the workload") {
@@ -171,24 +173,21 @@ TEST_CASE("edgectl run: start failure prints the step and exits 125") {
     ManifestFile m(manifest("", "  workingDir: /edgevisor-no-such-dir\n"));
     auto [code, out] = finish(start_edgectl({m.path()}));
     CHECK(code == 125);
-    CHECK(
-        out.find(
-            "run-test: start failed at chdir(/edgevisor-no-such-dir): No such file or directory") !=
-        std::string::npos);
+    CHECK(out.find(kName +
+                   ": start failed at chdir(/edgevisor-no-such-dir): No such file or directory") !=
+          std::string::npos);
 }
 
 TEST_CASE("edgectl run: a missing or non-executable command exits 127 or 126") {
     require_root();
-    ManifestFile missing(
-        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n"
-        "  command: [/usr/bin/edgevisor-no-such-command]\n");
+    ManifestFile missing("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+                         "\nspec:\n  command: [/usr/bin/edgevisor-no-such-command]\n");
     auto [code, out] = finish(start_edgectl({missing.path()}));
     CHECK(code == 127);
-    CHECK(out.find("run-test: start failed at execve(/usr/bin/edgevisor-no-such-command): No such "
-                   "file or directory") != std::string::npos);
-    ManifestFile plain(
-        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: run-test\nspec:\n"
-        "  command: [/etc/os-release]\n");
+    CHECK(out.find(kName + ": start failed at execve(/usr/bin/edgevisor-no-such-command): No such "
+                           "file or directory") != std::string::npos);
+    ManifestFile plain("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+                       "\nspec:\n  command: [/etc/os-release]\n");
     CHECK(finish(start_edgectl({plain.path()})).first == 126);
 }
 
