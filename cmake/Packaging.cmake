@@ -5,17 +5,21 @@
 # hand. cross/check-deb.sh (run by the `package` and `cross` tests) fails when a binary in a
 # package needs a shared library whose Debian package is missing from this list: add it here
 # when a target starts linking a new library (paho: libpaho-mqttpp3-1 libpaho-mqtt1.3,
-# sdbus-c++: libsdbus-c++1, libsystemd0). Names are the same on amd64, arm64 and armhf.
-set(EDGEVISOR_DEB_DEPENDS
-    "libc6 (>= 2.36)"
-    "libgcc-s1 (>= 12)"
-    "libstdc++6 (>= 12)"
-    "libyaml-cpp0.7"
-    "libseccomp2 (>= 2.5)"
-    "libcap2 (>= 1:2.66)"
-    "libspdlog1.10"
-    "libfmt9"
-    "libnettle8")
+# sdbus-c++: libsdbus-c++1, libsystemd0), and remove it when none does (check-deb.sh fails on
+# an entry no binary needs). Names are the same on amd64, arm64 and armhf. With
+# EDGEVISOR_STATIC_DEPS (the default, cmake/Dependencies.cmake) edgectl needs only glibc.
+if(EDGEVISOR_STATIC_DEPS AND NOT EDGEVISOR_SANITIZE)
+  set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)")
+else()
+  set(EDGEVISOR_DEB_DEPENDS
+      "libc6 (>= 2.36)"
+      "libgcc-s1 (>= 12)"
+      "libstdc++6 (>= 12)"
+      "libyaml-cpp0.7"
+      "libseccomp2 (>= 2.5)"
+      "libcap2 (>= 1:2.66)"
+      "libnettle8")
+endif()
 
 # The architecture: the cross toolchain files set EDGEVISOR_DEB_ARCH; natively ask dpkg.
 if(NOT EDGEVISOR_DEB_ARCH)

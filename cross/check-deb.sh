@@ -3,7 +3,7 @@
 # every ELF file is built for the package's architecture and stripped, and that every shared
 # library those files need comes from a package named in Depends (the check dpkg-shlibdeps
 # would make; it cannot look into a cross sysroot, so Depends is written by hand in
-# cmake/Packaging.cmake and verified here).
+# cmake/Packaging.cmake and verified here), and that Depends names nothing they do not need.
 #
 #   cross/check-deb.sh <file.deb> <amd64|arm64|armhf> [<sysroot>]
 #
@@ -63,6 +63,7 @@ owner_of() { # soname -> Debian package that ships it (empty when unknown)
     fi
 }
 
+needed_pkgs=()
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$deb" "$tmp"
@@ -82,10 +83,17 @@ while IFS= read -r -d '' f; do
             fail "$rel needs $soname from $pkg, but Depends does not name $pkg (cmake/Packaging.cmake)"
         else
             echo "ok: $rel needs $soname <- $pkg"
+            needed_pkgs+=("$pkg")
         fi
     done < <(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 done < <(find "$tmp" -type f -print0)
 [ "$elves" -gt 0 ] || fail "no ELF files in the package"
+# The other way round: a package in Depends that no binary needs is a stale entry that makes
+# users install a library for nothing.
+for pkg in "${depends_pkgs[@]}"; do
+    printf '%s\n' "${needed_pkgs[@]}" | grep -qx "$pkg" ||
+        fail "Depends names $pkg, but no binary in the package needs a library from it (cmake/Packaging.cmake)"
+done
 
 if [ "$failures" -gt 0 ]; then
     echo "check-deb: $deb: $failures problem(s)" >&2

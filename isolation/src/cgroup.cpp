@@ -1,7 +1,6 @@
 // One cgroup directory: open/create, state, freeze/thaw, kill and removal.
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/cgroup_parse.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -112,7 +112,7 @@ Result<Cgroup> Cgroup::create(const std::string& path, bool own, const CgroupOpt
                             "elsewhere?)",
                         EBUSY);
         }
-        spdlog::info("cgroup {}: reusing the existing empty directory", path);
+        log::info("cgroup {}: reusing the existing empty directory", path);
     }
     return cgroup;
 }
@@ -121,12 +121,11 @@ void Cgroup::destroy() noexcept {
     if (!owned_ || !dir_) return;
     if (auto removed = remove(); removed) return;
     // Still populated: nothing of a workload may outlive its cgroup object.
-    if (auto killed = kill(); !killed)
-        spdlog::warn("cgroup {}: {}", path_, killed.error().describe());
+    if (auto killed = kill(); !killed) log::warn("cgroup {}: {}", path_, killed.error().describe());
     if (auto empty = wait_empty(std::chrono::seconds(5)); !empty)
-        spdlog::warn("cgroup {}: {}", path_, empty.error().describe());
+        log::warn("cgroup {}: {}", path_, empty.error().describe());
     if (auto removed = remove(); !removed)
-        spdlog::warn("cgroup {}: not removed: {}", path_, removed.error().describe());
+        log::warn("cgroup {}: not removed: {}", path_, removed.error().describe());
 }
 
 Result<std::vector<std::string>> Cgroup::controllers() const {
@@ -174,17 +173,17 @@ Status Cgroup::kill() {
     if (allow_cgroup_kill_) {
         auto written = detail::write_file(dir_.get(), "cgroup.kill", "1", path_);
         if (written || written.error().code != ENOENT) return written;
-        spdlog::debug("cgroup {}: no cgroup.kill (Linux < 5.14), freezing and killing each pid",
-                      path_);
+        log::debug("cgroup {}: no cgroup.kill (Linux < 5.14), freezing and killing each pid",
+                   path_);
     }
     // A freeze that does not complete (a task in uninterruptible sleep) still stops most forks;
     // SIGKILL reaches frozen tasks, so kill anyway and thaw afterwards.
     auto frozen = freeze(std::chrono::seconds(2));
-    if (!frozen) spdlog::warn("cgroup {}: {}", path_, frozen.error().describe());
+    if (!frozen) log::warn("cgroup {}: {}", path_, frozen.error().describe());
     auto killed = kill_each_pid(dir_.get(), path_);
     auto thawed = thaw(std::chrono::seconds(2));
     if (!killed) return killed;
-    if (!thawed) spdlog::warn("cgroup {}: {}", path_, thawed.error().describe());
+    if (!thawed) log::warn("cgroup {}: {}", path_, thawed.error().describe());
     return {};
 }
 

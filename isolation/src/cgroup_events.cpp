@@ -1,5 +1,4 @@
 // cgroup.events / memory.events through inotify, for the daemon's event loop.
-#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/cgroup_parse.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 
@@ -126,8 +126,8 @@ Result<std::vector<CgroupEvent>> CgroupWatcher::drain() {
         if (auto it = watched_.find(name); it != watched_.end()) collect(it->second, out);
     for (const auto& event : out)
         if (event.kind == CgroupEventKind::oom_kill)
-            spdlog::warn("workload {}: the kernel OOM-killed {} process(es) (memory.max reached)",
-                         event.workload, event.count);
+            log::warn("workload {}: the kernel OOM-killed {} process(es) (memory.max reached)",
+                      event.workload, event.count);
     return out;
 }
 

@@ -1,5 +1,4 @@
 // Manifest resources -> cgroup v2 limit files, and writing them into a cgroup.
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -10,6 +9,7 @@
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/cgroup_parse.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -136,8 +136,8 @@ Status Cgroup::apply(const manifests::Resources& resources) {
         std::string text = setting.file + " requested but the " + setting.controller +
                            " controller is not available in " + mount_point_;
         if (allow_missing_controllers_) {
-            spdlog::warn("cgroup {}: {}; running without this limit (allowMissingControllers)",
-                         path_, text);
+            log::warn("cgroup {}: {}; running without this limit (allowMissingControllers)", path_,
+                      text);
         } else {
             missing += (missing.empty() ? "" : "; ") + text;
         }
@@ -158,7 +158,7 @@ Status Cgroup::apply(const manifests::Resources& resources) {
         if (!written && (setting.requested || written.error().code != ENOENT))
             return std::unexpected(written.error());
         if (written && setting.requested)
-            spdlog::debug("cgroup {}: {} = {}", path_, setting.file, setting.value);
+            log::debug("cgroup {}: {} = {}", path_, setting.file, setting.value);
     }
     return {};
 }

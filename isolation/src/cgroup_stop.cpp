@@ -1,5 +1,4 @@
 // Stopping a workload so that nothing of it survives: signal, grace, cgroup.kill, rmdir.
-#include <spdlog/spdlog.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -7,6 +6,7 @@
 
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 
@@ -30,8 +30,8 @@ Result<StopOutcome> stop(Cgroup& cgroup, const Process* main, const StopOptions&
         } else if (waited.error().code != ETIMEDOUT) {
             return std::unexpected(waited.error());
         } else {
-            spdlog::info("cgroup {}: still running {} ms after signal {}, killing", where,
-                         options.grace.count(), options.signal);
+            log::info("cgroup {}: still running {} ms after signal {}, killing", where,
+                      options.grace.count(), options.signal);
         }
     }
     // What is left (the main process past its grace, or children it left behind, daemonised

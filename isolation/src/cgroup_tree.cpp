@@ -1,6 +1,5 @@
 // The subtree edgevisor owns: standalone <mount>/<subtree>, or our systemd-delegated cgroup.
 #include <fcntl.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include "cgroup_files.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/cgroup_parse.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -69,7 +69,7 @@ Status enable_controllers(const std::string& path, const std::vector<std::string
         auto written =
             detail::write_file(dir->get(), "cgroup.subtree_control", "+" + controller, path);
         if (!written)
-            spdlog::warn("cgroup: cannot enable {}: {}", controller, written.error().describe());
+            log::warn("cgroup: cannot enable {}: {}", controller, written.error().describe());
     }
     return {};
 }
@@ -141,7 +141,7 @@ Result<CgroupTree> CgroupTree::open(const CgroupOptions& options) {
     tree.workloads_dir_ = std::move(*workloads_dir);
     if (auto ok = enable_controllers(tree.workloads_, options.controllers); !ok)
         return std::unexpected(ok.error());
-    spdlog::debug("cgroup tree at {} (workloads in {})", tree.root_, tree.workloads_);
+    log::debug("cgroup tree at {} (workloads in {})", tree.root_, tree.workloads_);
     return tree;
 }
 

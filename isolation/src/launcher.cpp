@@ -13,10 +13,9 @@
 #include <atomic>
 #include <cerrno>
 
-#include <spdlog/spdlog.h>
-
 #include "child_plan.hpp"
 #include "child_report.hpp"
+#include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -95,18 +94,18 @@ class Spawner {
             int err = static_cast<int>(-rc);
             if (use_clone3 && err == ENOSYS) {
                 g_no_clone3 = true;
-                spdlog::info(
+                log::info(
                     "launcher: clone3 not available (ENOSYS, Linux < 5.3): using clone + "
                     "pidfd_open");
                 use_clone3 = false;
             } else if (into && err == E2BIG) {
                 g_no_into_cgroup = true;
-                spdlog::info(
+                log::info(
                     "launcher: CLONE_INTO_CGROUP not available (E2BIG, Linux < 5.7): joining via "
                     "cgroup.procs");
                 into = false;
             } else if (into && err == EINVAL) {
-                spdlog::info(
+                log::info(
                     "launcher: clone3 refused CLONE_INTO_CGROUP (EINVAL): joining via "
                     "cgroup.procs");
                 into = false;
@@ -194,7 +193,7 @@ Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& o
     if (!seccomp) return std::unexpected(seccomp.error());
     plan.seccomp = std::move(*seccomp);
     for (const auto& warning : plan.seccomp->warnings)
-        spdlog::warn("{}: seccomp: {}", workload.metadata.name, warning);
+        log::warn("{}: seccomp: {}", workload.metadata.name, warning);
     auto fds = prepare_fds(request);
     if (!fds) return std::unexpected(fds.error());
     plan.fds = std::move(*fds);
@@ -261,7 +260,7 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
         discard(*child);
         return std::unexpected(start_failed(workload, std::move(error)));
     }
-    spdlog::debug("{}: started pid {}", workload.metadata.name, child->pid);
+    log::debug("{}: started pid {}", workload.metadata.name, child->pid);
     return Process{std::move(child->pidfd), child->pid};
 }
 

@@ -15,8 +15,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <spdlog/spdlog.h>
-
+#include "edgevisor/log.hpp"
 #include "mounts.hpp"
 
 namespace edgevisor::isolation {
@@ -132,7 +131,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     plan.stage = stage_directory();
     plan.use_mount_setattr = options.allow_mount_setattr && kernel_has_mount_setattr();
     if (plan.read_only && !plan.use_mount_setattr) {
-        spdlog::debug("launcher: no mount_setattr, read-only root by remounting each submount");
+        log::debug("launcher: no mount_setattr, read-only root by remounting each submount");
         plan.ro_fallback = submounts_under(plan.source, plan.stage);
     }
 

@@ -16,8 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
+#include "edgevisor/log.hpp"
 #include "edgevisor/sha256.hpp"
 
 namespace edgevisor::isolation::seccomp_detail {
@@ -187,9 +186,9 @@ Result<CachedProgram> load_or_compile(const std::string& directory, std::string_
     if (!cache) {
         // An unsafe cache is worth a warning; one we may not create (not root) is not.
         if (cache.error().code == EPERM) {
-            spdlog::warn("{}", cache.error().describe());
+            log::warn("{}", cache.error().describe());
         } else {
-            spdlog::debug("{}", cache.error().describe());
+            log::debug("{}", cache.error().describe());
         }
         auto program = compile();
         if (!program) return std::unexpected(program.error());
@@ -200,7 +199,7 @@ Result<CachedProgram> load_or_compile(const std::string& directory, std::string_
     auto program = compile();
     if (!program) return std::unexpected(program.error());
     if (auto stored = cache->store(name, *program); !stored) {
-        spdlog::debug("{}", stored.error().describe());
+        log::debug("{}", stored.error().describe());
     }
     return CachedProgram{std::move(*program), false};
 }

@@ -1,10 +1,9 @@
 // edgectl: the local command line of edgevisor.
-#include <spdlog/spdlog.h>
-
 #include <CLI/CLI.hpp>
 #include <exception>
 
 #include "edgectl_commands.hpp"
+#include "edgevisor/log.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"edgectl: the local command line of edgevisor"};
@@ -12,8 +11,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "edgectl 0.1.0");
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "debug logging");
-    app.parse_complete_callback(
-        [&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
+    app.parse_complete_callback([&] {
+        using edgevisor::log::Level;
+        edgevisor::log::set_level(verbose ? Level::debug : Level::info);
+    });
 
     int exit_code = 0;
     edgevisor::edgectl::add_validate_command(app, exit_code);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cross/check-deb.sh must fail a package whose Depends misses a library that a binary needs,
-# and one whose binary is not stripped: it is what keeps the hand-written Depends honest.
+# one whose Depends names a package no binary needs, and one whose binary is not stripped: it
+# is what keeps the hand-written Depends honest.
 #   check_deb_rejects.sh <source-dir> <built edgectl>
 set -euo pipefail
 source_dir=$1
@@ -26,8 +27,11 @@ expect_failure() { # name message
     echo "ok: $1 rejected ($2)"
 }
 
-make_deb missing-depends "libc6, libstdc++6" yes
-expect_failure missing-depends "but Depends does not name"
+# edgectl needs glibc (libc6) whether its other libraries are linked statically or not.
+make_deb missing-depends "libzstd1" yes
+expect_failure missing-depends "but Depends does not name libc6"
+make_deb stale-depends "libc6, libzstd1" yes
+expect_failure stale-depends "Depends names libzstd1, but no binary in the package needs"
 # check-deb reports every problem, so the Depends gap does not hide this one.
 make_deb unstripped "libc6" no
 expect_failure unstripped "is not stripped"

@@ -1,8 +1,6 @@
 // Limits on this host: its cgroup2 has none of cpu/memory/pids/io, so a requested limit is the
 // clear error (or, with allowMissingControllers, a warning). The limits themselves are proven
 // in tests/vm. Also: io device paths resolve to major:minor.
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +8,7 @@
 #include <fstream>
 
 #include "cgroup_support.hpp"
+#include "edgevisor/log.hpp"
 #include "skip.hpp"
 
 using namespace edgevisor;
@@ -88,17 +87,13 @@ TEST_CASE("allowMissingControllers runs without the limit and logs a warning") {
     REQUIRE(cgroup.has_value());
     const std::string controller = missing_controller(*cgroup);
 
-    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(logger);
-    auto applied = cgroup->apply(requesting(controller));
-    spdlog::set_default_logger(previous);
-
-    if (!applied) FAIL(applied.error().describe());
-    auto lines = sink->last_formatted();
     std::string log;
-    for (const auto& l : lines) log += l;
+    {
+        edgevisor::log::Capture capture;
+        auto applied = cgroup->apply(requesting(controller));
+        if (!applied) FAIL(applied.error().describe());
+        log = capture.text();
+    }
     INFO(log);
     CHECK(log.find(std::string(file_of(controller)) + " requested but the " + controller +
                    " controller is not available") != std::string::npos);
