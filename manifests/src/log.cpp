@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <sstream>
 
 namespace edgevisor::log {
@@ -62,7 +63,7 @@ Capture::Capture() : state_(std::make_unique<State>()) {
     state_->previous = spdlog::default_logger();
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(state_->stream);
     auto capture = std::make_shared<spdlog::logger>("capture", std::move(sink));
-    capture->set_level(state_->previous->level());
+    capture->set_level(spdlog::level::trace);  // g_level decides
     spdlog::set_default_logger(std::move(capture));
 }
 
