@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -55,7 +56,15 @@ const Row* baseline_of(const std::vector<Row>& rows, const Row& row) {
 struct PairedCost {
     Spread wall;
     Spread cpu;
+    double wall_above = 0;  // share of those rounds where the variant took longer
+    double cpu_above = 0;
 };
+
+double share_above_zero(const std::vector<double>& values) {
+    if (values.empty()) return 0;
+    const auto above = std::count_if(values.begin(), values.end(), [](double v) { return v > 0; });
+    return static_cast<double>(above) / static_cast<double>(values.size());
+}
 
 PairedCost paired_cost(const Row& variant, const Row& baseline) {
     std::vector<double> wall, cpu;
@@ -65,7 +74,28 @@ PairedCost paired_cost(const Row& variant, const Row& baseline) {
         wall.push_back(variant.rounds[i]->wall_ms - baseline.rounds[i]->wall_ms);
         cpu.push_back(variant.rounds[i]->cpu_ms - baseline.rounds[i]->cpu_ms);
     }
-    return {summarize(std::move(wall)), summarize(std::move(cpu))};
+    PairedCost cost;
+    cost.wall_above = share_above_zero(wall);
+    cost.cpu_above = share_above_zero(cpu);
+    cost.wall = summarize(std::move(wall));
+    cost.cpu = summarize(std::move(cpu));
+    return cost;
+}
+
+// Every other launcher against ours, round by round: the figure behind "below bubblewrap".
+void print_against_ours(const std::vector<Row>& rows, const Row& ours) {
+    fmt::print(
+        "\nOther launchers minus ours, per round (median [p10 p90]; rounds where ours was "
+        "faster):\n");
+    for (const auto& row : rows) {
+        if (!row.skip_reason.empty() || row.key.starts_with("edgectl")) continue;
+        const PairedCost cost = paired_cost(row, ours);
+        fmt::print(
+            "{:<38} wall {:>+7.2f} ms [{:+.2f} {:+.2f}] {:>4.0f}%   CPU {:>+7.2f} ms "
+            "[{:+.2f} {:+.2f}] {:>4.0f}%\n",
+            row.label, cost.wall.median, cost.wall.p10, cost.wall.p90, cost.wall_above * 100,
+            cost.cpu.median, cost.cpu.p10, cost.cpu.p90, cost.cpu_above * 100);
+    }
 }
 
 std::string ratio_text(double value, double reference) {
@@ -163,6 +193,7 @@ void print_report(const std::vector<Row>& rows, const RunInfo& info) {
             row.label, cost.wall.median, cost.wall.p10, cost.wall.p90, cost.cpu.median,
             cost.cpu.p10, cost.cpu.p90);
     }
+    if (ours != nullptr && ours->skip_reason.empty()) print_against_ours(rows, *ours);
     for (const auto& row : rows) {
         if (!row.first_failure.empty()) {
             fmt::print("\n{}: first failed launch: {}\n", row.label, row.first_failure);
@@ -193,6 +224,14 @@ Status write_json_report(const std::string& path, const std::vector<Row>& rows,
                 r["added_over"] = baseline->key;
                 r["added_wall_ms"] = spread_json(cost.wall);
                 r["added_cpu_ms"] = spread_json(cost.cpu);
+            }
+            const Row* ours = find_row(rows, kReferenceRow);
+            if (ours != nullptr && ours != &row && ours->skip_reason.empty()) {
+                const PairedCost against = paired_cost(row, *ours);
+                r["minus_ours_wall_ms"] = spread_json(against.wall);
+                r["minus_ours_cpu_ms"] = spread_json(against.cpu);
+                r["ours_faster_share_wall"] = against.wall_above;
+                r["ours_faster_share_cpu"] = against.cpu_above;
             }
         }
         out["rows"].push_back(std::move(r));
