@@ -165,7 +165,7 @@ struct Walker {
     std::size_t visited = 0;
     WalkResult result;
 
-    bool walk(const YAML::Node& node, std::size_t depth) {
+    bool walk(const yaml::Node& node, std::size_t depth) {
         if (++visited > max_nodes) return stop(WalkLimit::nodes, node);
         if (depth > max_depth) return stop(WalkLimit::depth, node);
         if (node.IsSequence() || node.IsMap()) {
@@ -180,7 +180,7 @@ struct Walker {
         return true;
     }
 
-    bool stop(WalkLimit limit, const YAML::Node& node) {
+    bool stop(WalkLimit limit, const yaml::Node& node) {
         result = WalkResult{limit, node.Mark()};
         return false;
     }
@@ -192,7 +192,7 @@ std::optional<TextPosition> find_excess_depth(std::string_view text, std::size_t
     return DepthScanner(max_depth).scan(text);
 }
 
-WalkResult walk_bounded(const YAML::Node& root, std::size_t max_nodes, std::size_t max_depth) {
+WalkResult walk_bounded(const yaml::Node& root, std::size_t max_nodes, std::size_t max_depth) {
     Walker walker{max_nodes, max_depth, 0, {}};
     walker.walk(root, 1);
     return walker.result;

@@ -1,11 +1,12 @@
-// Bounds on hostile YAML, applied before and while yaml-cpp sees it. yaml-cpp's parser recurses
-// once per nesting level (100k '[' overflow the stack), and its node graph shares aliased nodes,
-// so a "billion laughs" document loads small but explodes when walked. So: a conservative
-// nesting pre-scan of the raw text before parsing, and a bounded walk (aliases counted each
-// time they are reached) before anything else reads the nodes.
+// Bounds on hostile YAML, applied before and while it is parsed. The typed parse and the walk
+// below recurse once per nesting level (100k '[' would overflow the stack), and an alias is its
+// anchor's node, shared (yaml_tree.hpp), so a "billion laughs" document loads small but
+// explodes when walked. So: a conservative nesting pre-scan of the raw text before parsing,
+// and a bounded walk (aliases counted each time they are reached) before anything else reads
+// the nodes.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_tree.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -26,11 +27,11 @@ enum class WalkLimit { none, nodes, depth };
 
 struct WalkResult {
     WalkLimit hit = WalkLimit::none;
-    YAML::Mark mark;  // where the walk stopped
+    yaml::Mark mark;  // where the walk stopped
 };
 
 // Visits every node as the parser will (an alias is walked again each time it appears), and
-// stops at max_nodes visits or max_depth levels; cycles ("&a [*a]") stop at the depth cap.
-WalkResult walk_bounded(const YAML::Node& root, std::size_t max_nodes, std::size_t max_depth);
+// stops at max_nodes visits or max_depth levels. (Cycles, "&a [*a]", are refused by the parser.)
+WalkResult walk_bounded(const yaml::Node& root, std::size_t max_nodes, std::size_t max_depth);
 
 }  // namespace edgevisor::manifests::detail

@@ -1,4 +1,4 @@
-// parse_text and load_paths: bounds first (size, nesting), then yaml-cpp, then a bounded walk,
+// parse_text and load_paths: bounds first (size, nesting), then libyaml, then a bounded walk,
 // then the typed parse of each document, then the checks across documents.
 #include "edgevisor/manifests/manifests.hpp"
 
@@ -48,17 +48,17 @@ std::vector<ParsedDocument> parse_documents(std::string_view text, const std::st
                        "nesting deeper than " + std::to_string(limits.max_depth) + " levels"});
         return docs;
     }
-    std::vector<YAML::Node> nodes;
-    try {
-        nodes = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
+    auto parsed = detail::yaml::load_all(text);
+    if (!parsed) {
+        const auto& where = parsed.error().mark;
         SourceMark mark{file, 1, 1};
-        if (!e.mark.is_null()) mark = SourceMark{file, e.mark.line + 1, e.mark.column + 1};
-        out.push_back(Diagnostic{mark, "yaml-syntax", "YAML syntax error: " + e.msg});
+        if (!where.is_null()) mark = SourceMark{file, where.line + 1, where.column + 1};
+        out.push_back(
+            Diagnostic{mark, "yaml-syntax", "YAML syntax error: " + parsed.error().message});
         return docs;
     }
     detail::Context ctx(file, out);
-    for (const YAML::Node& node : nodes) {
+    for (const detail::yaml::Node& node : parsed->roots) {
         if (node.IsNull()) continue;  // an empty document ("---" at the end, only comments)
         auto walk = detail::walk_bounded(node, limits.max_nodes, limits.max_depth);
         if (walk.hit != detail::WalkLimit::none) {
@@ -72,12 +72,7 @@ std::vector<ParsedDocument> parse_documents(std::string_view text, const std::st
                                       std::to_string(limits.max_depth) + " levels");
             continue;
         }
-        try {
-            docs.push_back(detail::parse_workload(ctx, node));
-        } catch (const YAML::Exception& e) {
-            // Not expected (the reader only uses non-throwing access); never let it escape.
-            ctx.error(node, "yaml-syntax", std::string("unreadable document: ") + e.what());
-        }
+        docs.push_back(detail::parse_workload(ctx, node));
     }
     return docs;
 }

@@ -6,7 +6,7 @@
 namespace edgevisor::manifests::detail {
 namespace {
 
-void parse_endpoint(Context& ctx, const YAML::Node& node, const std::string& where, bool http,
+void parse_endpoint(Context& ctx, const yaml::Node& node, const std::string& where, bool http,
                     Probe& probe) {
     MapReader map = http ? MapReader(ctx, node, where, {"host", "port", "path"})
                          : MapReader(ctx, node, where, {"host", "port"});
@@ -20,7 +20,7 @@ void parse_endpoint(Context& ctx, const YAML::Node& node, const std::string& whe
                   map.at("path") + ": '" + probe.path + "' must start with '/'");
 }
 
-std::optional<Probe> parse_probe(Context& ctx, const YAML::Node& node, const std::string& where) {
+std::optional<Probe> parse_probe(Context& ctx, const yaml::Node& node, const std::string& where) {
     MapReader map(ctx, node, where,
                   {"exec", "tcp", "http", "initialDelay", "interval", "timeout", "failureThreshold",
                    "successThreshold"});
@@ -32,7 +32,7 @@ std::optional<Probe> parse_probe(Context& ctx, const YAML::Node& node, const std
         ctx.error(map.mark(), "probe-kind",
                   where + ": needs exactly one of exec, tcp or http (found " +
                       std::to_string(kinds) + ")");
-    } else if (const YAML::Node* exec = map.find("exec")) {
+    } else if (const yaml::Node* exec = map.find("exec")) {
         probe.kind = ProbeKind::exec;
         if (auto command = read_text_list(ctx, *exec, map.at("exec"))) {
             if (command->empty())
@@ -44,10 +44,10 @@ std::optional<Probe> parse_probe(Context& ctx, const YAML::Node& node, const std
             else
                 probe.exec = std::move(*command);
         }
-    } else if (const YAML::Node* tcp = map.find("tcp")) {
+    } else if (const yaml::Node* tcp = map.find("tcp")) {
         probe.kind = ProbeKind::tcp;
         parse_endpoint(ctx, *tcp, map.at("tcp"), false, probe);
-    } else if (const YAML::Node* http = map.find("http")) {
+    } else if (const yaml::Node* http = map.find("http")) {
         probe.kind = ProbeKind::http;
         parse_endpoint(ctx, *http, map.at("http"), true, probe);
     }
@@ -62,12 +62,12 @@ std::optional<Probe> parse_probe(Context& ctx, const YAML::Node& node, const std
 
 }  // namespace
 
-void parse_health(Context& ctx, const YAML::Node& node, const std::string& where, Health& out) {
+void parse_health(Context& ctx, const yaml::Node& node, const std::string& where, Health& out) {
     MapReader map(ctx, node, where, {"liveness", "readiness"});
     if (!map) return;
-    if (const YAML::Node* liveness = map.find("liveness"))
+    if (const yaml::Node* liveness = map.find("liveness"))
         out.liveness = parse_probe(ctx, *liveness, map.at("liveness"));
-    if (const YAML::Node* readiness = map.find("readiness"))
+    if (const yaml::Node* readiness = map.find("readiness"))
         out.readiness = parse_probe(ctx, *readiness, map.at("readiness"));
 }
 

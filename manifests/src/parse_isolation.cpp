@@ -49,7 +49,7 @@ bool valid_hostname(std::string_view name) {
     return true;
 }
 
-void parse_namespaces(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_namespaces(Context& ctx, const yaml::Node& node, const std::string& where,
                       Isolation& out) {
     if (!expect_list(ctx, node, where)) return;
     std::vector<Namespace> namespaces;
@@ -67,14 +67,14 @@ void parse_namespaces(Context& ctx, const YAML::Node& node, const std::string& w
     out.namespaces = std::move(namespaces);
 }
 
-void parse_rootfs(Context& ctx, const YAML::Node& node, const std::string& where, Rootfs& out) {
+void parse_rootfs(Context& ctx, const yaml::Node& node, const std::string& where, Rootfs& out) {
     MapReader map(ctx, node, where, {"path", "readOnly"});
     if (!map) return;
     map.path("path", out.path);
     map.flag("readOnly", out.read_only);
 }
 
-void parse_mount(Context& ctx, const YAML::Node& node, const std::string& where, Mount& out) {
+void parse_mount(Context& ctx, const yaml::Node& node, const std::string& where, Mount& out) {
     static constexpr std::array<Choice<MountType>, 2> types{
         {{"bind", MountType::bind}, {"tmpfs", MountType::tmpfs}}};
     MapReader map(ctx, node, where, {"type", "source", "target", "readOnly", "size", "mode"});
@@ -99,7 +99,7 @@ void parse_mount(Context& ctx, const YAML::Node& node, const std::string& where,
             ctx.error(map.key_mark("source"), "mount-option",
                       map.at("source") + ": a tmpfs mount has no source");
         map.bytes("size", out.size, 4096);
-        if (const YAML::Node* mode = map.find("mode")) {
+        if (const yaml::Node* mode = map.find("mode")) {
             auto text = read_text(ctx, *mode, map.at("mode"));
             auto bits = text ? parse_octal(*text, 07777) : Result<std::uint64_t>(0);
             if (text && bits)
@@ -111,7 +111,7 @@ void parse_mount(Context& ctx, const YAML::Node& node, const std::string& where,
     map.flag("readOnly", out.read_only);
 }
 
-void parse_mounts(Context& ctx, const YAML::Node& node, const std::string& where, Isolation& out) {
+void parse_mounts(Context& ctx, const yaml::Node& node, const std::string& where, Isolation& out) {
     if (!expect_list(ctx, node, where)) return;
     std::vector<SourceMark> target_marks;
     for (std::size_t i = 0; i < node.size(); ++i) {
@@ -135,11 +135,11 @@ void parse_mounts(Context& ctx, const YAML::Node& node, const std::string& where
     }
 }
 
-void parse_capabilities(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_capabilities(Context& ctx, const yaml::Node& node, const std::string& where,
                         Capabilities& out) {
     MapReader map(ctx, node, where, {"add"});
     if (!map) return;
-    const YAML::Node* add = map.find("add");
+    const yaml::Node* add = map.find("add");
     if (add == nullptr || !expect_list(ctx, *add, map.at("add"))) return;
     for (std::size_t i = 0; i < add->size(); ++i) {
         std::string item = map.at("add") + "[" + std::to_string(i) + "]";
@@ -169,7 +169,7 @@ void parse_capabilities(Context& ctx, const YAML::Node& node, const std::string&
               [](const Capability& a, const Capability& b) { return a.number < b.number; });
 }
 
-void parse_id_map(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_id_map(Context& ctx, const yaml::Node& node, const std::string& where,
                   std::vector<IdMap>& out) {
     if (!expect_list(ctx, node, where)) return;
     if (node.size() > kMaxIdMapLines)
@@ -216,7 +216,7 @@ void parse_id_map(Context& ctx, const YAML::Node& node, const std::string& where
             where + ": must map inside id 0 (e.g. {inside: 0, outside: 100000, count: 65536})");
 }
 
-std::optional<std::uint64_t> read_rlimit_value(Context& ctx, const YAML::Node& node,
+std::optional<std::uint64_t> read_rlimit_value(Context& ctx, const yaml::Node& node,
                                                const std::string& where) {
     if (node.IsScalar() && node.Scalar() == "unlimited") return UINT64_MAX;
     return read_uint(ctx, node, where, 0, UINT64_MAX - 1);
@@ -224,21 +224,21 @@ std::optional<std::uint64_t> read_rlimit_value(Context& ctx, const YAML::Node& n
 
 bool read_rlimit_field(Context& ctx, const MapReader& pair, std::string_view key,
                        std::uint64_t& out) {
-    const YAML::Node* node = pair.find(key);
+    const yaml::Node* node = pair.find(key);
     if (node == nullptr) return false;
     auto value = read_rlimit_value(ctx, *node, pair.at(key));
     if (value) out = *value;
     return value.has_value();
 }
 
-void parse_rlimits(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_rlimits(Context& ctx, const yaml::Node& node, const std::string& where,
                    std::vector<Rlimit>& out) {
     MapReader map(ctx, node, where,
                   {"as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
                    "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"});
     if (!map) return;
     for (std::string_view name : kRlimitNames) {
-        const YAML::Node* value = map.find(name);
+        const yaml::Node* value = map.find(name);
         if (value == nullptr) continue;
         Rlimit limit{std::string(name), 0, 0};
         if (value->IsMap()) {  // {soft, hard}
@@ -282,7 +282,7 @@ void check_namespace_needs(Context& ctx, const MapReader& map, const Isolation& 
 
 }  // namespace
 
-void parse_isolation(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_isolation(Context& ctx, const yaml::Node& node, const std::string& where,
                      Isolation& out) {
     static constexpr std::array<Choice<NetworkMode>, 2> networks{
         {{"host", NetworkMode::host}, {"none", NetworkMode::none}}};
@@ -291,7 +291,7 @@ void parse_isolation(Context& ctx, const YAML::Node& node, const std::string& wh
                    "seccomp", "noNewPrivileges", "uidMap", "gidMap", "rlimits"});
     if (!map) return;
     std::size_t errors_before = ctx.error_count();
-    if (const YAML::Node* ns = map.find("namespaces"))
+    if (const yaml::Node* ns = map.find("namespaces"))
         parse_namespaces(ctx, *ns, map.at("namespaces"), out);
     map.choice("network", out.network, std::span<const Choice<NetworkMode>>(networks));
     // network: host with the default namespace list means "the defaults, without net".
@@ -304,20 +304,20 @@ void parse_isolation(Context& ctx, const YAML::Node& node, const std::string& wh
                   map.at("hostname") + ": '" + *out.hostname + "' is not a valid host name");
         out.hostname.reset();
     }
-    if (const YAML::Node* rootfs = map.find("rootfs"))
+    if (const yaml::Node* rootfs = map.find("rootfs"))
         parse_rootfs(ctx, *rootfs, map.at("rootfs"), out.rootfs);
-    if (const YAML::Node* mounts = map.find("mounts"))
+    if (const yaml::Node* mounts = map.find("mounts"))
         parse_mounts(ctx, *mounts, map.at("mounts"), out);
-    if (const YAML::Node* caps = map.find("capabilities"))
+    if (const yaml::Node* caps = map.find("capabilities"))
         parse_capabilities(ctx, *caps, map.at("capabilities"), out.capabilities);
-    if (const YAML::Node* seccomp = map.find("seccomp"))
+    if (const yaml::Node* seccomp = map.find("seccomp"))
         parse_seccomp(ctx, *seccomp, map.at("seccomp"), out.seccomp);
     map.flag("noNewPrivileges", out.no_new_privileges);
-    if (const YAML::Node* uids = map.find("uidMap"))
+    if (const yaml::Node* uids = map.find("uidMap"))
         parse_id_map(ctx, *uids, map.at("uidMap"), out.uid_map);
-    if (const YAML::Node* gids = map.find("gidMap"))
+    if (const yaml::Node* gids = map.find("gidMap"))
         parse_id_map(ctx, *gids, map.at("gidMap"), out.gid_map);
-    if (const YAML::Node* rlimits = map.find("rlimits"))
+    if (const yaml::Node* rlimits = map.find("rlimits"))
         parse_rlimits(ctx, *rlimits, map.at("rlimits"), out.rlimits);
     if (namespaces_known) check_namespace_needs(ctx, map, out);
 }

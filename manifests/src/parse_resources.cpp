@@ -31,7 +31,7 @@ bool valid_cpu_list(std::string_view text) {
     return true;
 }
 
-void read_cpu_list(Context& ctx, const YAML::Node& node, const std::string& where,
+void read_cpu_list(Context& ctx, const yaml::Node& node, const std::string& where,
                    std::optional<std::string>& out) {
     auto text = read_text(ctx, node, where);
     if (!text) return;
@@ -43,10 +43,10 @@ void read_cpu_list(Context& ctx, const YAML::Node& node, const std::string& wher
     out = *text;
 }
 
-void parse_cpu(Context& ctx, const YAML::Node& node, const std::string& where, CpuResources& out) {
+void parse_cpu(Context& ctx, const yaml::Node& node, const std::string& where, CpuResources& out) {
     MapReader map(ctx, node, where, {"max", "period", "weight"});
     if (!map) return;
-    if (const YAML::Node* max = map.find("max")) {
+    if (const yaml::Node* max = map.find("max")) {
         if (max->IsScalar()) {
             auto millis = parse_cpu_millicores(max->Scalar());
             if (millis)
@@ -71,7 +71,7 @@ void parse_cpu(Context& ctx, const YAML::Node& node, const std::string& where, C
     map.number("weight", out.weight, 1, 10000);
 }
 
-void parse_memory(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_memory(Context& ctx, const yaml::Node& node, const std::string& where,
                   MemoryResources& out) {
     MapReader map(ctx, node, where, {"max", "high", "swapMax"});
     if (!map) return;
@@ -83,7 +83,7 @@ void parse_memory(Context& ctx, const YAML::Node& node, const std::string& where
                   map.at("high") + ": above memory.max, so it would never apply");
 }
 
-void parse_io_limit(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_io_limit(Context& ctx, const yaml::Node& node, const std::string& where,
                     IoDeviceLimit& out) {
     MapReader map(ctx, node, where, {"device", "rbps", "wbps", "riops", "wiops"});
     if (!map) return;
@@ -101,11 +101,11 @@ void parse_io_limit(Context& ctx, const YAML::Node& node, const std::string& whe
                   where + ": needs at least one of rbps, wbps, riops, wiops");
 }
 
-void parse_io(Context& ctx, const YAML::Node& node, const std::string& where, IoResources& out) {
+void parse_io(Context& ctx, const yaml::Node& node, const std::string& where, IoResources& out) {
     MapReader map(ctx, node, where, {"weight", "max"});
     if (!map) return;
     map.number("weight", out.weight, 1, 10000);
-    const YAML::Node* max = map.find("max");
+    const yaml::Node* max = map.find("max");
     if (max == nullptr || !expect_list(ctx, *max, map.at("max"))) return;
     for (std::size_t i = 0; i < max->size(); ++i) {
         IoDeviceLimit limit;
@@ -122,34 +122,34 @@ void parse_io(Context& ctx, const YAML::Node& node, const std::string& where, Io
     }
 }
 
-void parse_cpuset(Context& ctx, const YAML::Node& node, const std::string& where, Resources& out) {
+void parse_cpuset(Context& ctx, const yaml::Node& node, const std::string& where, Resources& out) {
     if (node.IsScalar()) {  // the short form: cpuset: "1" means cpus
         read_cpu_list(ctx, node, where, out.cpuset_cpus);
         return;
     }
     MapReader map(ctx, node, where, {"cpus", "mems"});
     if (!map) return;
-    if (const YAML::Node* cpus = map.find("cpus"))
+    if (const yaml::Node* cpus = map.find("cpus"))
         read_cpu_list(ctx, *cpus, map.at("cpus"), out.cpuset_cpus);
-    if (const YAML::Node* mems = map.find("mems"))
+    if (const yaml::Node* mems = map.find("mems"))
         read_cpu_list(ctx, *mems, map.at("mems"), out.cpuset_mems);
 }
 
 }  // namespace
 
-void parse_resources(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_resources(Context& ctx, const yaml::Node& node, const std::string& where,
                      Resources& out) {
     MapReader map(ctx, node, where, {"cpu", "memory", "pids", "io", "cpuset"});
     if (!map) return;
-    if (const YAML::Node* cpu = map.find("cpu")) parse_cpu(ctx, *cpu, map.at("cpu"), out.cpu);
-    if (const YAML::Node* memory = map.find("memory"))
+    if (const yaml::Node* cpu = map.find("cpu")) parse_cpu(ctx, *cpu, map.at("cpu"), out.cpu);
+    if (const yaml::Node* memory = map.find("memory"))
         parse_memory(ctx, *memory, map.at("memory"), out.memory);
-    if (const YAML::Node* pids = map.find("pids")) {
+    if (const yaml::Node* pids = map.find("pids")) {
         MapReader pids_map(ctx, *pids, map.at("pids"), {"max"});
         if (pids_map) pids_map.number("max", out.pids.max, 1, kMaxPids);
     }
-    if (const YAML::Node* io = map.find("io")) parse_io(ctx, *io, map.at("io"), out.io);
-    if (const YAML::Node* cpuset = map.find("cpuset"))
+    if (const yaml::Node* io = map.find("io")) parse_io(ctx, *io, map.at("io"), out.io);
+    if (const yaml::Node* cpuset = map.find("cpuset"))
         parse_cpuset(ctx, *cpuset, map.at("cpuset"), out);
 }
 

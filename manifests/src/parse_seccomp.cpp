@@ -55,7 +55,7 @@ constexpr std::array<Choice<SeccompActionKind>, 5> kActions{
      {"kill-thread", SeccompActionKind::kill_thread},
      {"trap", SeccompActionKind::trap}}};
 
-std::optional<SeccompAction> read_action(Context& ctx, const YAML::Node& node,
+std::optional<SeccompAction> read_action(Context& ctx, const yaml::Node& node,
                                          const std::string& where) {
     if (node.IsMap()) {  // {errno: EPERM} or {errno: 1}
         MapReader map(ctx, node, where, {"errno"});
@@ -90,7 +90,7 @@ bool valid_syscall_shape(std::string_view name) {
 }
 
 // Argument values: decimal or 0x-prefixed hexadecimal (masks read better in hex).
-std::optional<std::uint64_t> read_arg_value(Context& ctx, const YAML::Node& node,
+std::optional<std::uint64_t> read_arg_value(Context& ctx, const yaml::Node& node,
                                             const std::string& where) {
     if (node.IsScalar() && (node.Scalar().starts_with("0x") || node.Scalar().starts_with("0X"))) {
         std::string_view digits = std::string_view(node.Scalar()).substr(2);
@@ -112,7 +112,7 @@ std::optional<std::uint64_t> read_arg_value(Context& ctx, const YAML::Node& node
     return read_uint(ctx, node, where, 0, UINT64_MAX);
 }
 
-std::optional<SeccompArg> read_arg(Context& ctx, const YAML::Node& node, const std::string& where) {
+std::optional<SeccompArg> read_arg(Context& ctx, const yaml::Node& node, const std::string& where) {
     static constexpr std::array<Choice<SeccompOp>, 7> ops{{{"eq", SeccompOp::eq},
                                                            {"ne", SeccompOp::ne},
                                                            {"lt", SeccompOp::lt},
@@ -128,7 +128,7 @@ std::optional<SeccompArg> read_arg(Context& ctx, const YAML::Node& node, const s
     map.require("value");
     map.number("index", arg.index, 0, 5);
     map.choice("op", arg.op, std::span<const Choice<SeccompOp>>(ops));
-    if (const YAML::Node* value = map.find("value"))
+    if (const yaml::Node* value = map.find("value"))
         if (auto v = read_arg_value(ctx, *value, map.at("value"))) arg.value = *v;
     if (arg.op == SeccompOp::masked_eq && map.require("valueTwo")) {
         if (auto v = read_arg_value(ctx, *map.find("valueTwo"), map.at("valueTwo")))
@@ -141,14 +141,14 @@ std::optional<SeccompArg> read_arg(Context& ctx, const YAML::Node& node, const s
     return arg;
 }
 
-void parse_rule(Context& ctx, const YAML::Node& node, const std::string& where, Seccomp& out) {
+void parse_rule(Context& ctx, const yaml::Node& node, const std::string& where, Seccomp& out) {
     MapReader map(ctx, node, where, {"names", "action", "args"});
     if (!map) return;
     std::size_t errors_before = ctx.error_count();
     SeccompRule rule;
     map.require("names");
     map.require("action");
-    if (const YAML::Node* names = map.find("names")) {
+    if (const yaml::Node* names = map.find("names")) {
         if (auto list = read_text_list(ctx, *names, map.at("names"))) {
             if (list->empty())
                 ctx.error(*names, "syscall-name", map.at("names") + ": must not be empty");
@@ -160,9 +160,9 @@ void parse_rule(Context& ctx, const YAML::Node& node, const std::string& where, 
             rule.names = std::move(*list);
         }
     }
-    if (const YAML::Node* action = map.find("action"))
+    if (const yaml::Node* action = map.find("action"))
         if (auto a = read_action(ctx, *action, map.at("action"))) rule.action = *a;
-    if (const YAML::Node* args = map.find("args");
+    if (const yaml::Node* args = map.find("args");
         args && expect_list(ctx, *args, map.at("args"))) {
         if (args->size() > 6)
             ctx.error(*args, "seccomp-arg", map.at("args") + ": at most 6 conditions");
@@ -187,7 +187,7 @@ void parse_rule(Context& ctx, const YAML::Node& node, const std::string& where, 
 
 }  // namespace
 
-void parse_seccomp(Context& ctx, const YAML::Node& node, const std::string& where, Seccomp& out) {
+void parse_seccomp(Context& ctx, const yaml::Node& node, const std::string& where, Seccomp& out) {
     static constexpr std::array<Choice<SeccompProfile>, 4> profiles{
         {{"default", SeccompProfile::default_profile},
          {"unconfined", SeccompProfile::unconfined},
@@ -218,9 +218,9 @@ void parse_seccomp(Context& ctx, const YAML::Node& node, const std::string& wher
         return;
     }
     if (out.profile != SeccompProfile::custom) return;
-    if (const YAML::Node* action = map.find("defaultAction"))
+    if (const yaml::Node* action = map.find("defaultAction"))
         if (auto a = read_action(ctx, *action, map.at("defaultAction"))) out.default_action = *a;
-    const YAML::Node* rules = map.find("rules");
+    const yaml::Node* rules = map.find("rules");
     if (rules == nullptr) {
         ctx.error(map.mark(), "seccomp-profile", where + ": profile 'custom' needs rules");
         return;

@@ -3,7 +3,7 @@
 // added no diagnostic.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_tree.hpp"
 
 #include <string>
 #include <string_view>
@@ -26,13 +26,13 @@ struct ParsedDocument {
 // [a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?: workload names become cgroup and file names.
 bool valid_workload_name(std::string_view name);
 
-ParsedDocument parse_workload(Context& ctx, const YAML::Node& document);
-void parse_health(Context& ctx, const YAML::Node& node, const std::string& where, Health& out);
-void parse_resources(Context& ctx, const YAML::Node& node, const std::string& where,
+ParsedDocument parse_workload(Context& ctx, const yaml::Node& document);
+void parse_health(Context& ctx, const yaml::Node& node, const std::string& where, Health& out);
+void parse_resources(Context& ctx, const yaml::Node& node, const std::string& where,
                      Resources& out);
-void parse_isolation(Context& ctx, const YAML::Node& node, const std::string& where,
+void parse_isolation(Context& ctx, const yaml::Node& node, const std::string& where,
                      Isolation& out);
-void parse_seccomp(Context& ctx, const YAML::Node& node, const std::string& where, Seccomp& out);
+void parse_seccomp(Context& ctx, const yaml::Node& node, const std::string& where, Seccomp& out);
 
 // Duplicate names, unknown dependencies and cycles across all documents given. Documents that
 // take part in an error become invalid.

@@ -53,12 +53,12 @@ std::string name_rule_text(const std::string& where, const std::string& name) {
            "with a letter or digit)";
 }
 
-void parse_metadata(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
+void parse_metadata(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
     MapReader map(ctx, node, "metadata", {"name", "labels"});
     if (!map) return;
     map.require("name");
     Metadata& meta = doc.workload.metadata;
-    if (const YAML::Node* name = map.find("name")) {
+    if (const yaml::Node* name = map.find("name")) {
         auto text = read_text(ctx, *name, "metadata.name");
         doc.name_mark = ctx.mark(*name);
         if (text && !valid_workload_name(*text)) {
@@ -68,7 +68,7 @@ void parse_metadata(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
             doc.named = true;
         }
     }
-    if (const YAML::Node* labels = map.find("labels")) {
+    if (const yaml::Node* labels = map.find("labels")) {
         if (!labels->IsMap()) {
             ctx.error(*labels, "wrong-type",
                       "metadata.labels: expected a map, got " + describe_type(*labels));
@@ -97,7 +97,7 @@ void parse_metadata(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
 }
 
 void parse_command(Context& ctx, const MapReader& spec, WorkloadSpec& out) {
-    const YAML::Node* node = spec.find("command");
+    const yaml::Node* node = spec.find("command");
     if (node == nullptr) {
         ctx.error(spec.mark(), "command",
                   "spec.command is required: the program and its arguments, e.g. "
@@ -117,7 +117,7 @@ void parse_command(Context& ctx, const MapReader& spec, WorkloadSpec& out) {
     }
 }
 
-void parse_env(Context& ctx, const YAML::Node& node, WorkloadSpec& out) {
+void parse_env(Context& ctx, const yaml::Node& node, WorkloadSpec& out) {
     if (!node.IsMap()) {
         ctx.error(node, "wrong-type", "spec.env: expected a map, got " + describe_type(node));
         return;
@@ -141,7 +141,7 @@ void parse_env(Context& ctx, const YAML::Node& node, WorkloadSpec& out) {
 }
 
 // A uid/gid: a number (not 4294967295, which means "no id" to the kernel) or an account name.
-std::optional<IdRef> read_id(Context& ctx, const YAML::Node& node, const std::string& where) {
+std::optional<IdRef> read_id(Context& ctx, const yaml::Node& node, const std::string& where) {
     auto text = read_text(ctx, node, where);
     if (!text) return std::nullopt;
     if (!text->empty() && (std::isdigit(static_cast<unsigned char>(text->front())) ||
@@ -158,14 +158,14 @@ std::optional<IdRef> read_id(Context& ctx, const YAML::Node& node, const std::st
     return IdRef{std::nullopt, *text};
 }
 
-void parse_user(Context& ctx, const YAML::Node& node, User& out) {
+void parse_user(Context& ctx, const yaml::Node& node, User& out) {
     MapReader map(ctx, node, "spec.user", {"uid", "gid", "groups"});
     if (!map) return;
-    if (const YAML::Node* uid = map.find("uid"))
+    if (const yaml::Node* uid = map.find("uid"))
         if (auto id = read_id(ctx, *uid, "spec.user.uid")) out.uid = *id;
-    if (const YAML::Node* gid = map.find("gid"))
+    if (const yaml::Node* gid = map.find("gid"))
         if (auto id = read_id(ctx, *gid, "spec.user.gid")) out.gid = *id;
-    if (const YAML::Node* groups = map.find("groups");
+    if (const yaml::Node* groups = map.find("groups");
         groups && expect_list(ctx, *groups, "spec.user.groups")) {
         for (std::size_t i = 0; i < groups->size(); ++i)
             if (auto id = read_id(ctx, (*groups)[i], "spec.user.groups[" + std::to_string(i) + "]"))
@@ -173,7 +173,7 @@ void parse_user(Context& ctx, const YAML::Node& node, User& out) {
     }
 }
 
-void parse_restart(Context& ctx, const YAML::Node& node, Restart& out) {
+void parse_restart(Context& ctx, const yaml::Node& node, Restart& out) {
     static constexpr std::array<Choice<RestartPolicy>, 3> policies{
         {{"always", RestartPolicy::always},
          {"on-failure", RestartPolicy::on_failure},
@@ -181,7 +181,7 @@ void parse_restart(Context& ctx, const YAML::Node& node, Restart& out) {
     MapReader map(ctx, node, "spec.restart", {"policy", "backoff"});
     if (!map) return;
     map.choice("policy", out.policy, std::span<const Choice<RestartPolicy>>(policies));
-    const YAML::Node* backoff_node = map.find("backoff");
+    const yaml::Node* backoff_node = map.find("backoff");
     if (backoff_node == nullptr) return;
     MapReader backoff(ctx, *backoff_node, "spec.restart.backoff", {"initial", "max"});
     if (!backoff) return;
@@ -193,7 +193,7 @@ void parse_restart(Context& ctx, const YAML::Node& node, Restart& out) {
                       "ms) is longer than max (" + std::to_string(out.backoff.max.count()) + "ms)");
 }
 
-void parse_depends_on(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
+void parse_depends_on(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
     static constexpr std::array<Choice<DependencyCondition>, 2> conditions{
         {{"started", DependencyCondition::started}, {"healthy", DependencyCondition::healthy}}};
     if (!expect_list(ctx, node, "spec.dependsOn")) return;
@@ -205,7 +205,7 @@ void parse_depends_on(Context& ctx, const YAML::Node& node, ParsedDocument& doc)
         map.choice("condition", dep.condition,
                    std::span<const Choice<DependencyCondition>>(conditions));
         if (!map.text("name", dep.name)) continue;
-        const YAML::Node& name = *map.find("name");
+        const yaml::Node& name = *map.find("name");
         if (!valid_workload_name(dep.name)) {
             ctx.error(name, "name-format", name_rule_text(where + ".name", dep.name));
             continue;
@@ -225,7 +225,7 @@ void parse_depends_on(Context& ctx, const YAML::Node& node, ParsedDocument& doc)
     }
 }
 
-void parse_logs(Context& ctx, const YAML::Node& node, Logs& out) {
+void parse_logs(Context& ctx, const yaml::Node& node, Logs& out) {
     MapReader map(ctx, node, "spec.logs", {"maxSize", "maxFiles"});
     if (!map) return;
     map.bytes("maxSize", out.max_size, 4096);
@@ -241,13 +241,13 @@ bool id_mapped(const std::vector<IdMap>& map, std::uint32_t id) {
 // In a user namespace with explicit maps, a numeric uid/gid that no range maps cannot be
 // switched to (setuid fails with EINVAL): say so now rather than at start. Names are resolved
 // at start, so only numbers are checked here.
-void check_ids_mapped(Context& ctx, const YAML::Node& user, const WorkloadSpec& spec) {
+void check_ids_mapped(Context& ctx, const yaml::Node& user, const WorkloadSpec& spec) {
     const Isolation& iso = spec.isolation;
     if (std::find(iso.namespaces.begin(), iso.namespaces.end(), Namespace::user) ==
             iso.namespaces.end() ||
         !user.IsMap())
         return;
-    auto check = [&](const YAML::Node& node, const std::optional<std::uint32_t>& id,
+    auto check = [&](const yaml::Node& node, const std::optional<std::uint32_t>& id,
                      const std::vector<IdMap>& map, const std::string& where, const char* map_key) {
         if (id && !map.empty() && !id_mapped(map, *id))
             ctx.error(
@@ -257,33 +257,33 @@ void check_ids_mapped(Context& ctx, const YAML::Node& user, const WorkloadSpec& 
     if (user["uid"]) check(user["uid"], spec.user.uid.id, iso.uid_map, "spec.user.uid", "uidMap");
     if (user["gid"] && spec.user.gid)
         check(user["gid"], spec.user.gid->id, iso.gid_map, "spec.user.gid", "gidMap");
-    const YAML::Node groups = user["groups"];
+    const yaml::Node groups = user["groups"];
     if (!groups || !groups.IsSequence() || groups.size() != spec.user.groups.size()) return;
     for (std::size_t i = 0; i < groups.size(); ++i)
         check(groups[i], spec.user.groups[i].id, iso.gid_map,
               "spec.user.groups[" + std::to_string(i) + "]", "gidMap");
 }
 
-void parse_spec(Context& ctx, const YAML::Node& node, ParsedDocument& doc) {
+void parse_spec(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
     MapReader spec(ctx, node, "spec",
                    {"command", "env", "workingDir", "user", "restart", "dependsOn", "health",
                     "resources", "isolation", "logs"});
     if (!spec) return;
     WorkloadSpec& out = doc.workload.spec;
     parse_command(ctx, spec, out);
-    if (const YAML::Node* env = spec.find("env")) parse_env(ctx, *env, out);
+    if (const yaml::Node* env = spec.find("env")) parse_env(ctx, *env, out);
     spec.path("workingDir", out.working_dir);
-    if (const YAML::Node* user = spec.find("user")) parse_user(ctx, *user, out.user);
-    if (const YAML::Node* restart = spec.find("restart")) parse_restart(ctx, *restart, out.restart);
-    if (const YAML::Node* deps = spec.find("dependsOn")) parse_depends_on(ctx, *deps, doc);
-    if (const YAML::Node* health = spec.find("health"))
+    if (const yaml::Node* user = spec.find("user")) parse_user(ctx, *user, out.user);
+    if (const yaml::Node* restart = spec.find("restart")) parse_restart(ctx, *restart, out.restart);
+    if (const yaml::Node* deps = spec.find("dependsOn")) parse_depends_on(ctx, *deps, doc);
+    if (const yaml::Node* health = spec.find("health"))
         parse_health(ctx, *health, "spec.health", out.health);
-    if (const YAML::Node* resources = spec.find("resources"))
+    if (const yaml::Node* resources = spec.find("resources"))
         parse_resources(ctx, *resources, "spec.resources", out.resources);
-    if (const YAML::Node* isolation = spec.find("isolation"))
+    if (const yaml::Node* isolation = spec.find("isolation"))
         parse_isolation(ctx, *isolation, "spec.isolation", out.isolation);
-    if (const YAML::Node* logs = spec.find("logs")) parse_logs(ctx, *logs, out.logs);
-    if (const YAML::Node* user = spec.find("user")) check_ids_mapped(ctx, *user, out);
+    if (const yaml::Node* logs = spec.find("logs")) parse_logs(ctx, *logs, out.logs);
+    if (const yaml::Node* user = spec.find("user")) check_ids_mapped(ctx, *user, out);
 }
 
 }  // namespace
@@ -294,7 +294,7 @@ bool valid_workload_name(std::string_view name) {
     return std::all_of(name.begin(), name.end(), [](char c) { return lower_alnum(c) || c == '-'; });
 }
 
-ParsedDocument parse_workload(Context& ctx, const YAML::Node& document) {
+ParsedDocument parse_workload(Context& ctx, const yaml::Node& document) {
     ParsedDocument doc;
     std::size_t errors_before = ctx.error_count();
     doc.workload.source = ctx.mark(document);
@@ -311,8 +311,8 @@ ParsedDocument parse_workload(Context& ctx, const YAML::Node& document) {
             ctx.error(*top.find("kind"), "kind",
                       "kind: '" + kind + "' is not supported (expected Workload)");
         // metadata first: dependsOn compares against the name.
-        if (const YAML::Node* metadata = top.find("metadata")) parse_metadata(ctx, *metadata, doc);
-        if (const YAML::Node* spec = top.find("spec")) parse_spec(ctx, *spec, doc);
+        if (const yaml::Node* metadata = top.find("metadata")) parse_metadata(ctx, *metadata, doc);
+        if (const yaml::Node* spec = top.find("spec")) parse_spec(ctx, *spec, doc);
     }
     doc.valid = ctx.error_count() == errors_before;
     return doc;

@@ -8,7 +8,7 @@
 
 namespace edgevisor::manifests::detail {
 
-SourceMark Context::mark(const YAML::Mark& mark) const {
+SourceMark Context::mark(const yaml::Mark& mark) const {
     if (mark.is_null() || mark.line < 0) return fallback_;
     return SourceMark{file_, mark.line + 1, mark.column + 1};
 }
@@ -19,17 +19,17 @@ void Context::error(const SourceMark& where, std::string rule, std::string messa
     out_.push_back(Diagnostic{std::move(at), std::move(rule), std::move(message)});
 }
 
-std::string describe_type(const YAML::Node& node) {
+std::string describe_type(const yaml::Node& node) {
     switch (node.Type()) {
-        case YAML::NodeType::Map:
+        case yaml::NodeType::Map:
             return "a map";
-        case YAML::NodeType::Sequence:
+        case yaml::NodeType::Sequence:
             return "a list";
-        case YAML::NodeType::Scalar:
+        case yaml::NodeType::Scalar:
             return "'" + node.Scalar() + "'";
-        case YAML::NodeType::Null:
+        case yaml::NodeType::Null:
             return "an empty value";
-        case YAML::NodeType::Undefined:
+        case yaml::NodeType::Undefined:
             break;
     }
     return "nothing";
@@ -54,14 +54,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-bool wrong_type(Context& ctx, const YAML::Node& node, const std::string& where,
+bool wrong_type(Context& ctx, const yaml::Node& node, const std::string& where,
                 std::string_view expected) {
     ctx.error(node, "wrong-type",
               where + ": expected " + std::string(expected) + ", got " + describe_type(node));
     return false;
 }
 
-bool is_scalar(Context& ctx, const YAML::Node& node, const std::string& where,
+bool is_scalar(Context& ctx, const yaml::Node& node, const std::string& where,
                std::string_view expected) {
     return node.IsScalar() || wrong_type(ctx, node, where, expected);
 }
@@ -85,13 +85,13 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
     return best;
 }
 
-std::optional<std::string> read_text(Context& ctx, const YAML::Node& node,
+std::optional<std::string> read_text(Context& ctx, const yaml::Node& node,
                                      const std::string& where) {
     if (!is_scalar(ctx, node, where, "a string")) return std::nullopt;
     return node.Scalar();
 }
 
-std::optional<bool> read_flag(Context& ctx, const YAML::Node& node, const std::string& where) {
+std::optional<bool> read_flag(Context& ctx, const yaml::Node& node, const std::string& where) {
     if (!is_scalar(ctx, node, where, "true or false")) return std::nullopt;
     const std::string& text = node.Scalar();
     if (text == "true" || text == "True" || text == "TRUE") return true;
@@ -101,7 +101,7 @@ std::optional<bool> read_flag(Context& ctx, const YAML::Node& node, const std::s
     return std::nullopt;
 }
 
-std::optional<std::uint64_t> read_uint(Context& ctx, const YAML::Node& node,
+std::optional<std::uint64_t> read_uint(Context& ctx, const yaml::Node& node,
                                        const std::string& where, std::uint64_t min,
                                        std::uint64_t max) {
     if (!is_scalar(ctx, node, where, "a number")) return std::nullopt;
@@ -119,7 +119,7 @@ std::optional<std::uint64_t> read_uint(Context& ctx, const YAML::Node& node,
     return *value;
 }
 
-std::optional<Bytes> read_bytes(Context& ctx, const YAML::Node& node, const std::string& where,
+std::optional<Bytes> read_bytes(Context& ctx, const yaml::Node& node, const std::string& where,
                                 Bytes min) {
     if (!is_scalar(ctx, node, where, "a size (e.g. 64Mi)")) return std::nullopt;
     auto value = parse_bytes(node.Scalar());
@@ -136,7 +136,7 @@ std::optional<Bytes> read_bytes(Context& ctx, const YAML::Node& node, const std:
     return *value;
 }
 
-std::optional<Duration> read_duration(Context& ctx, const YAML::Node& node,
+std::optional<Duration> read_duration(Context& ctx, const yaml::Node& node,
                                       const std::string& where, Duration min) {
     if (!is_scalar(ctx, node, where, "a duration (e.g. 10s)")) return std::nullopt;
     auto value = parse_duration(node.Scalar());
@@ -153,7 +153,7 @@ std::optional<Duration> read_duration(Context& ctx, const YAML::Node& node,
     return *value;
 }
 
-std::optional<std::string> read_path(Context& ctx, const YAML::Node& node,
+std::optional<std::string> read_path(Context& ctx, const yaml::Node& node,
                                      const std::string& where) {
     auto text = read_text(ctx, node, where);
     if (!text) return std::nullopt;
@@ -180,11 +180,11 @@ std::optional<std::string> read_path(Context& ctx, const YAML::Node& node,
     return text;
 }
 
-bool expect_list(Context& ctx, const YAML::Node& node, const std::string& where) {
+bool expect_list(Context& ctx, const yaml::Node& node, const std::string& where) {
     return node.IsSequence() || wrong_type(ctx, node, where, "a list");
 }
 
-std::optional<std::vector<std::string>> read_text_list(Context& ctx, const YAML::Node& node,
+std::optional<std::vector<std::string>> read_text_list(Context& ctx, const yaml::Node& node,
                                                        const std::string& where) {
     if (!node.IsSequence()) {
         wrong_type(ctx, node, where, "a list of strings");
@@ -201,7 +201,7 @@ std::optional<std::vector<std::string>> read_text_list(Context& ctx, const YAML:
     return out;
 }
 
-MapReader::MapReader(Context& ctx, const YAML::Node& node, std::string path,
+MapReader::MapReader(Context& ctx, const yaml::Node& node, std::string path,
                      std::initializer_list<std::string_view> keys)
     : ctx_(ctx), node_(node), path_(std::move(path)) {
     if (!node.IsMap()) {
@@ -215,9 +215,8 @@ MapReader::MapReader(Context& ctx, const YAML::Node& node, std::string path,
         expected_text += (expected_text.empty() ? "" : ", ") + std::string(key);
     std::string in = path_.empty() ? "the document" : path_;
     for (auto it = node.begin(); it != node.end(); ++it) {
-        // Copies: the iterator's -> returns a temporary pair.
-        const YAML::Node key = it->first;
-        const YAML::Node value = it->second;
+        const yaml::Node key = it->first;
+        const yaml::Node value = it->second;
         if (!key.IsScalar()) {
             ctx.error(key, "wrong-type",
                       in + ": a key must be a string, got " + describe_type(key));
@@ -243,7 +242,7 @@ std::string MapReader::at(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-const YAML::Node* MapReader::find(std::string_view key) const {
+const yaml::Node* MapReader::find(std::string_view key) const {
     for (const auto& entry : entries_)
         if (entry.first == key) return &entry.second.second;
     return nullptr;
@@ -264,7 +263,7 @@ bool MapReader::require(std::string_view key) const {
 }
 
 bool MapReader::text(std::string_view key, std::string& target) const {
-    const YAML::Node* node = find(key);
+    const yaml::Node* node = find(key);
     if (node == nullptr) return false;
     auto value = read_text(ctx_, *node, at(key));
     if (value) target = std::move(*value);
@@ -279,7 +278,7 @@ bool MapReader::text(std::string_view key, std::optional<std::string>& target) c
 }
 
 bool MapReader::flag(std::string_view key, bool& target) const {
-    const YAML::Node* node = find(key);
+    const yaml::Node* node = find(key);
     if (node == nullptr) return false;
     auto value = read_flag(ctx_, *node, at(key));
     if (value) target = *value;
@@ -287,7 +286,7 @@ bool MapReader::flag(std::string_view key, bool& target) const {
 }
 
 bool MapReader::path(std::string_view key, std::string& target) const {
-    const YAML::Node* node = find(key);
+    const yaml::Node* node = find(key);
     if (node == nullptr) return false;
     auto value = read_path(ctx_, *node, at(key));
     if (value) target = std::move(*value);
@@ -295,7 +294,7 @@ bool MapReader::path(std::string_view key, std::string& target) const {
 }
 
 bool MapReader::bytes(std::string_view key, Bytes& target, Bytes min) const {
-    const YAML::Node* node = find(key);
+    const yaml::Node* node = find(key);
     if (node == nullptr) return false;
     auto value = read_bytes(ctx_, *node, at(key), min);
     if (value) target = *value;
@@ -310,7 +309,7 @@ bool MapReader::bytes(std::string_view key, std::optional<Bytes>& target, Bytes 
 }
 
 bool MapReader::duration(std::string_view key, Duration& target, Duration min) const {
-    const YAML::Node* node = find(key);
+    const yaml::Node* node = find(key);
     if (node == nullptr) return false;
     auto value = read_duration(ctx_, *node, at(key), min);
     if (value) target = *value;

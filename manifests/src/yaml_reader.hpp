@@ -1,10 +1,10 @@
-// Typed, checked access to yaml-cpp nodes. Every problem becomes a Diagnostic with the node's
-// mark, a stable rule id and the dotted path of the field ("spec.isolation.rootfs.readOnly"),
-// and reading goes on so that all errors of a document are reported. yaml-cpp itself never
-// throws past this layer: only const access and Scalar() on nodes known to be scalars.
+// Typed, checked access to YAML nodes (yaml_tree.hpp). Every problem becomes a Diagnostic with
+// the node's mark, a stable rule id and the dotted path of the field
+// ("spec.isolation.rootfs.readOnly"), and reading goes on so that all errors of a document are
+// reported.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_tree.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -24,16 +24,16 @@ class Context {
   public:
     Context(std::string file, std::vector<Diagnostic>& out) : file_(std::move(file)), out_(out) {}
 
-    [[nodiscard]] SourceMark mark(const YAML::Mark& mark) const;
-    [[nodiscard]] SourceMark mark(const YAML::Node& node) const { return mark(node.Mark()); }
+    [[nodiscard]] SourceMark mark(const yaml::Mark& mark) const;
+    [[nodiscard]] SourceMark mark(const yaml::Node& node) const { return mark(node.Mark()); }
     void error(const SourceMark& where, std::string rule, std::string message);
-    void error(const YAML::Node& node, std::string rule, std::string message) {
+    void error(const yaml::Node& node, std::string rule, std::string message) {
         error(mark(node), std::move(rule), std::move(message));
     }
     [[nodiscard]] std::size_t error_count() const { return out_.size(); }
     [[nodiscard]] const std::string& file() const { return file_; }
 
-    // Mark used for nodes without one (yaml-cpp gives null marks to some generated nodes).
+    // Mark used for nodes without one (a Node that is not there).
     void set_fallback(const SourceMark& mark) { fallback_ = mark; }
 
   private:
@@ -49,33 +49,33 @@ struct Choice {
 };
 
 // "a map", "a list", "a scalar", "an empty value": for wrong-type messages.
-std::string describe_type(const YAML::Node& node);
+std::string describe_type(const yaml::Node& node);
 
 // The closest of `candidates` to `word` when it is a plausible typo, else empty.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
 
 // Checks for one node; `where` is the field's dotted path. nullopt means "reported".
-std::optional<std::string> read_text(Context& ctx, const YAML::Node& node,
+std::optional<std::string> read_text(Context& ctx, const yaml::Node& node,
                                      const std::string& where);
-std::optional<bool> read_flag(Context& ctx, const YAML::Node& node, const std::string& where);
-std::optional<std::uint64_t> read_uint(Context& ctx, const YAML::Node& node,
+std::optional<bool> read_flag(Context& ctx, const yaml::Node& node, const std::string& where);
+std::optional<std::uint64_t> read_uint(Context& ctx, const yaml::Node& node,
                                        const std::string& where, std::uint64_t min,
                                        std::uint64_t max);
-std::optional<Bytes> read_bytes(Context& ctx, const YAML::Node& node, const std::string& where,
+std::optional<Bytes> read_bytes(Context& ctx, const yaml::Node& node, const std::string& where,
                                 Bytes min);
-std::optional<Duration> read_duration(Context& ctx, const YAML::Node& node,
+std::optional<Duration> read_duration(Context& ctx, const yaml::Node& node,
                                       const std::string& where, Duration min);
 // An absolute path without ".." components (rule "path-format").
-std::optional<std::string> read_path(Context& ctx, const YAML::Node& node,
+std::optional<std::string> read_path(Context& ctx, const yaml::Node& node,
                                      const std::string& where);
 // A list of strings; an empty list is allowed here (callers decide).
-std::optional<std::vector<std::string>> read_text_list(Context& ctx, const YAML::Node& node,
+std::optional<std::vector<std::string>> read_text_list(Context& ctx, const yaml::Node& node,
                                                        const std::string& where);
 // True when node is a sequence; reports "wrong-type" otherwise.
-bool expect_list(Context& ctx, const YAML::Node& node, const std::string& where);
+bool expect_list(Context& ctx, const yaml::Node& node, const std::string& where);
 
 template <typename E>
-std::optional<E> read_choice(Context& ctx, const YAML::Node& node, const std::string& where,
+std::optional<E> read_choice(Context& ctx, const yaml::Node& node, const std::string& where,
                              std::span<const Choice<E>> choices) {
     auto text = read_text(ctx, node, where);
     if (!text) return std::nullopt;
@@ -97,13 +97,13 @@ std::optional<E> read_choice(Context& ctx, const YAML::Node& node, const std::st
 // keys (with the expected ones and a did-you-mean) and duplicate keys.
 class MapReader {
   public:
-    MapReader(Context& ctx, const YAML::Node& node, std::string path,
+    MapReader(Context& ctx, const yaml::Node& node, std::string path,
               std::initializer_list<std::string_view> keys);
 
     explicit operator bool() const { return is_map_; }
     [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] std::string at(std::string_view key) const;
-    [[nodiscard]] const YAML::Node* find(std::string_view key) const;
+    [[nodiscard]] const yaml::Node* find(std::string_view key) const;
     [[nodiscard]] bool has(std::string_view key) const { return find(key) != nullptr; }
     // The mark of the map itself: where "missing key" errors point.
     [[nodiscard]] SourceMark mark() const { return ctx_.mark(node_); }
@@ -124,7 +124,7 @@ class MapReader {
 
     template <typename T>
     bool number(std::string_view key, T& target, std::uint64_t min, std::uint64_t max) const {
-        const YAML::Node* node = find(key);
+        const yaml::Node* node = find(key);
         if (node == nullptr) return false;
         auto value = read_uint(ctx_, *node, at(key), min, max);
         if (value) target = static_cast<T>(*value);
@@ -140,7 +140,7 @@ class MapReader {
     }
     template <typename E>
     bool choice(std::string_view key, E& target, std::span<const Choice<E>> choices) const {
-        const YAML::Node* node = find(key);
+        const yaml::Node* node = find(key);
         if (node == nullptr) return false;
         auto value = read_choice(ctx_, *node, at(key), choices);
         if (value) target = *value;
@@ -149,10 +149,10 @@ class MapReader {
 
   private:
     Context& ctx_;
-    YAML::Node node_;
+    yaml::Node node_;
     std::string path_;
     bool is_map_ = false;
-    std::vector<std::pair<std::string, std::pair<YAML::Node, YAML::Node>>> entries_;
+    std::vector<std::pair<std::string, std::pair<yaml::Node, yaml::Node>>> entries_;
 };
 
 }  // namespace edgevisor::manifests::detail

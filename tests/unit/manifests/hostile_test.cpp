@@ -1,4 +1,4 @@
-// Hostile input is refused quickly and in bounded memory, before or while yaml-cpp sees it.
+// Hostile input is refused quickly and in bounded memory, before or while it is parsed.
 #include <catch2/catch.hpp>
 #include <chrono>
 

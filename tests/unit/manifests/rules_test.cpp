@@ -1,5 +1,5 @@
 // Each rule of the document, metadata and process parts of spec, with the exact line:col it
-// must point at (yaml-cpp marks, 1-based) and its rule id.
+// must point at (1-based line and column) and its rule id.
 #include <catch2/catch.hpp>
 
 #include "manifest_test_support.hpp"
