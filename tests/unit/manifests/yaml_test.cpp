@@ -8,7 +8,7 @@ using namespace edgevisor;
 using namespace edgevisor::testing;
 using Rules = std::vector<std::string>;
 
-TEST_CASE("yaml: ~, null and an empty value are empty values; quoted \"null\" is text") {
+TEST_CASE("yaml: ~, null and an empty value are empty values, a quoted \"null\" is text") {
     for (const char* empty : {"~", "null", "Null", "NULL", ""}) {
         auto result = parse(kHead + "  workingDir: " + empty + "\n");
         INFO(empty << ": " << messages(result));
