@@ -4,6 +4,7 @@
 // locks may have been held at the moment of clone and are never released in this copy).
 // Every step returns a StepResult; the first failure is written to the report pipe and the
 // child exits. The order follows DESIGN.md and the mature runtimes (runc, crun, nsjail).
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -63,6 +64,17 @@ StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
     return step_ok;
 }
 
+// The caller may have died between clone and this point, when no death signal was set yet:
+// its pidfd, readable once it has exited, closes that window.
+StepResult child_die_with_caller(int caller_pidfd) noexcept {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {"pdeathsig", errno, nullptr};
+    pollfd caller{caller_pidfd, POLLIN, 0};
+    int ready = ::poll(&caller, 1, 0);
+    if (ready < 0) return {"pdeathsig", errno, "poll(caller pidfd)"};
+    if (ready > 0) ::_exit(kStartFailedExit);  // nobody is left to read a report
+    return step_ok;
+}
+
 }  // namespace
 
 [[noreturn]] void run_child_checklist(const ChildPlan& plan) noexcept {
@@ -89,8 +101,7 @@ StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
     check(errno_step("securebits", child_lock_securebits(plan.caps)));
     check(child_set_ids(plan.identity));
     // After the uid change, which clears the parent-death signal.
-    if (plan.kill_with_parent && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-        check({"pdeathsig", errno, nullptr});
+    if (plan.kill_with_parent) check(child_die_with_caller(plan.caller_pidfd));
     check(errno_step("capabilities", child_apply_sets(plan.caps)));
     check(child_chdir(plan.identity));  // as the workload's user, inside the new root
 

@@ -25,6 +25,9 @@ struct ChildPlan {
     int cgroup_procs_fd = -1;        // >= 0: join the cgroup by writing "0" (no CLONE_INTO_CGROUP)
     bool unshare_cgroup_ns = false;  // create the cgroup namespace after joining (same fallback)
     bool kill_with_parent = false;   // PR_SET_PDEATHSIG(SIGKILL) after the uid change
+    // With kill_with_parent: a pidfd of the caller, taken before clone. The death signal only
+    // covers a parent that dies after it is set; this tells the child whether it died before.
+    int caller_pidfd = -1;
 };
 
 // Exit status of a child that failed before execve (after writing its report).

@@ -233,6 +233,14 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     plan->report_fd = report_write.get();
     plan->sync_fd = sync_read.get();
     plan->kill_with_parent = request.kill_when_caller_exits;
+    UniqueFd caller;
+    if (plan->kill_with_parent) {
+        caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+        if (!caller)
+            return std::unexpected(
+                start_failed(workload, fail_errno("pdeathsig", "pdeathsig(pidfd_open)").error()));
+        plan->caller_pidfd = caller.get();
+    }
 
     Spawner spawner(options_, *plan, request.cgroup_fd);
     auto child = spawner.spawn();

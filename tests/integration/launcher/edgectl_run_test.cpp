@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "edgevisor/isolation/cgroup.hpp"
 #include "launcher_support.hpp"
 #include "skip.hpp"
 
@@ -189,6 +190,49 @@ TEST_CASE("edgectl run: a missing or non-executable command exits 127 or 126") {
     ManifestFile plain("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
                        "\nspec:\n  command: [/etc/os-release]\n");
     CHECK(finish(start_edgectl({plain.path()})).first == 126);
+}
+
+// The pids in a cgroup; empty when it is empty or does not exist (yet, or any more).
+std::string cgroup_procs(const std::string& cgroup) {
+    std::string text;
+    int fd = ::open((cgroup + "/cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
+}
+
+TEST_CASE("edgectl run: killed while the workload is still being set up, it leaves nothing") {
+    require_root();
+    auto mount = edgevisor::isolation::discover_cgroup_mount();
+    REQUIRE(mount.has_value());
+    const std::string cgroup = mount->mount_point + "/edgevisor/workloads/" + kName;
+    ManifestFile m(manifest(", \"sleep\""));
+    int survivors = 0;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        auto child = start_edgectl({m.path()});
+        // The workload's process is in its cgroup from clone on (CLONE_INTO_CGROUP) and spends
+        // about a millisecond on its setup before execve: edgectl dies inside that window,
+        // before or while its child sets the parent-death signal.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (cgroup_procs(cgroup).empty() && std::chrono::steady_clock::now() < give_up) {
+        }
+        ::kill(child.pid, SIGKILL);
+        ::close(child.out);
+        ::waitpid(child.pid, nullptr, 0);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (!cgroup_procs(cgroup).empty() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!cgroup_procs(cgroup).empty()) {
+            ++survivors;
+            std::ofstream(cgroup + "/cgroup.kill") << "1";
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ::rmdir(cgroup.c_str());  // edgectl, killed, did not remove it
+    }
+    CHECK(survivors == 0);
 }
 
 TEST_CASE("edgectl run: an invalid manifest prints diagnostics and exits 125") {
