@@ -1,6 +1,7 @@
 // Child side of each mount: open the target beneath the root without following symlinks, then
 // mount through /proc/self/fd/<n>. Also the minimal /dev and the /proc masks.
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -171,13 +172,39 @@ StepResult child_mount_one(int root, const MountOp& op) noexcept {
     bool bind_read_only = (op.kind == MountKind::bind && op.read_only) || op.kind == MountKind::sys;
     if (bind_read_only) {
         // The fd above is the directory under the new mount; reopen to reach the mount itself.
+        // A bind is recursive, so its submounts are made read-only with it; a fresh sysfs (or
+        // the host's /sys bound without MS_REC) has none.
         int top = open_beneath(root, op.target_rel.c_str(), false);
-        int rc = top < 0 ? errno : remount_read_only(top);
+        int rc = top < 0 ? errno
+                 : op.kind == MountKind::bind
+                     ? make_tree_read_only(top, op.use_mount_setattr, op.ro_submounts)
+                     : remount_read_only(top);
         if (top >= 0) ::close(top);
         if (rc != 0)
             return {op.kind == MountKind::sys ? "mount_sys" : "mount_bind", rc, op.target.c_str()};
     }
     return step_ok;
+}
+
+int make_tree_read_only(int fd, bool use_mount_setattr,
+                        const std::vector<std::string>& submounts) noexcept {
+    if (use_mount_setattr) {
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_RDONLY;
+        if (::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                      sizeof attr) == 0)
+            return 0;
+        return errno;
+    }
+    if (int rc = remount_read_only(fd); rc != 0) return rc;
+    for (const auto& path : submounts) {
+        int sub = ::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        if (sub < 0) continue;  // a submount under another one that is already gone from view
+        int rc = remount_read_only(sub);
+        ::close(sub);
+        if (rc != 0 && rc != EINVAL) return rc;
+    }
+    return 0;
 }
 
 namespace {

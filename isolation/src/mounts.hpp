@@ -33,6 +33,10 @@ struct MountOp {
     std::string source;
     bool read_only = false;
     std::string data;  // tmpfs options "size=...,mode=..."
+    // A read-only bind: every mount below it too (a source with submounts), in one
+    // mount_setattr call (Linux 5.12+), else by remounting each of ro_submounts.
+    bool use_mount_setattr = true;
+    std::vector<std::string> ro_submounts;  // as the child sees them before pivot_root
 };
 
 // Host device nodes bind-mounted into the minimal /dev: {name in /dev, host path}.
@@ -52,9 +56,9 @@ struct RootfsPlan {
     std::string source;    // host path of the new root: "/" or rootfs.path
     std::string stage;     // host directory the root is bound onto before pivot_root
     bool read_only = true;
-    bool use_mount_setattr = true;         // recursive read-only in one call (Linux 5.12)
-    std::vector<std::string> ro_fallback;  // stage + each submount, when mount_setattr is absent
-    std::vector<MountOp> mounts;           // proc, dev, sys, then the manifest's, in order
+    bool use_mount_setattr = true;          // recursive read-only in one call (Linux 5.12)
+    std::vector<std::string> ro_submounts;  // each submount under stage, without mount_setattr
+    std::vector<MountOp> mounts;            // proc, dev, sys, then the manifest's, in order
 };
 
 struct MountPrepareOptions {
@@ -72,5 +76,9 @@ StepResult child_mount_one(int root, const MountOp& op) noexcept;
 StepResult child_mask_proc(int root) noexcept;
 int open_beneath(int root, const char* rel, bool directory) noexcept;
 int remount_read_only(int fd) noexcept;
+// The mount at fd and every mount below it read-only: mount_setattr(AT_RECURSIVE), or (before
+// Linux 5.12) a remount of fd and then of each path in submounts. Returns 0 or an errno.
+int make_tree_read_only(int fd, bool use_mount_setattr,
+                        const std::vector<std::string>& submounts) noexcept;
 
 }  // namespace edgevisor::isolation

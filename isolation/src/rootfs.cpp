@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -58,9 +59,10 @@ std::string unescape(const std::string& field) {
     return out;
 }
 
-// Submounts of `source` as they will appear under `stage` after a recursive bind.
+// Submounts of `source` as they will appear under `stage` after a recursive bind (not `stage`
+// itself).
 std::vector<std::string> submounts_under(const std::string& source, const std::string& stage) {
-    std::vector<std::string> out{stage};
+    std::vector<std::string> out;
     std::ifstream in("/proc/self/mountinfo");
     std::string line;
     const std::string prefix = source == "/" ? "/" : source + "/";
@@ -132,7 +134,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     plan.use_mount_setattr = options.allow_mount_setattr && kernel_has_mount_setattr();
     if (plan.read_only && !plan.use_mount_setattr) {
         log::debug("launcher: no mount_setattr, read-only root by remounting each submount");
-        plan.ro_fallback = submounts_under(plan.source, plan.stage);
+        plan.ro_submounts = submounts_under(plan.source, plan.stage);
     }
 
     for (auto [kind, target] :
@@ -145,33 +147,20 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     for (const auto& m : isolation.mounts) {
         auto op = manifest_op(m);
         if (!op) return std::unexpected(op.error());
+        op->use_mount_setattr = plan.use_mount_setattr;
+        if (op->kind == MountKind::bind && op->read_only && !plan.use_mount_setattr) {
+            // mountinfo names mount points by their real path.
+            std::error_code ec;
+            auto real = std::filesystem::canonical(op->source, ec);
+            op->ro_submounts =
+                submounts_under(ec ? op->source : real.string(), plan.stage + op->target);
+        }
         plan.mounts.push_back(std::move(*op));
     }
     return plan;
 }
 
-namespace {
-
-int make_root_read_only(int root, const RootfsPlan& plan) noexcept {
-    if (plan.use_mount_setattr) {
-        mount_attr attr{};
-        attr.attr_set = MOUNT_ATTR_RDONLY;
-        if (::syscall(SYS_mount_setattr, root, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                      sizeof attr) == 0)
-            return 0;
-        return errno;
-    }
-    for (const auto& path : plan.ro_fallback) {
-        int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) continue;  // a submount under another one that is already gone from view
-        int rc = remount_read_only(fd);
-        ::close(fd);
-        if (rc != 0 && rc != EINVAL) return rc;
-    }
-    return 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     if (!plan.enabled) return step_ok;
@@ -185,7 +174,7 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     // Read-only first, so nothing below can create files in the root by accident; our own
     // mounts (tmpfs, writable binds) are added on top with their own flags.
     if (plan.read_only) {
-        if (int rc = make_root_read_only(root, plan); rc != 0)
+        if (int rc = make_tree_read_only(root, plan.use_mount_setattr, plan.ro_submounts); rc != 0)
             return {"rootfs_readonly", rc, plan.source.c_str()};
     }
     for (const auto& op : plan.mounts) {

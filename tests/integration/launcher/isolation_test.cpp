@@ -1,5 +1,7 @@
 // The checker's view inside a workload compared with what its manifest asks for.
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <sstream>
 
 #include "launcher_support.hpp"
+#include "skip.hpp"
 
 using namespace edgevisor;
 using namespace edgevisor::testing;
@@ -271,6 +274,32 @@ TEST_CASE("writable root and writable bind mounts when asked, read-only binds by
     CHECK(r["paths"]["/ro"]["errno"] == EROFS);
     CHECK(r["paths"]["/rw"]["writable"] == true);
     std::filesystem::remove_all(host_dir);
+}
+
+TEST_CASE("a read-only bind is read-only below its submounts too, also without mount_setattr") {
+    require_root();
+    // This test's process gets a private mount namespace: the submount stays off the host.
+    REQUIRE(::unshare(CLONE_NEWNS) == 0);
+    REQUIRE(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+    char tmpl[] = "/tmp/edgevisor-bind-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    const std::filesystem::path source = tmpl;
+    std::filesystem::create_directory(source / "sub");
+    REQUIRE(::mount("tmpfs", (source / "sub").c_str(), "tmpfs", 0, "size=1m") == 0);
+
+    auto w = checker_workload({"report", "/mnt", "/mnt/sub"});
+    manifests::Mount bind;
+    bind.source = source.string();
+    bind.target = "/mnt";  // read-only: the default for binds
+    w.spec.isolation.mounts.push_back(bind);
+    for (bool setattr : {true, false}) {
+        INFO("mount_setattr allowed: " << setattr);
+        auto r = run_json(w, isolation::LauncherOptions{.allow_mount_setattr = setattr});
+        CHECK(r["paths"]["/mnt"]["errno"] == EROFS);
+        CHECK(r["paths"]["/mnt/sub"]["errno"] == EROFS);
+    }
+    ::umount2((source / "sub").c_str(), MNT_DETACH);
+    std::filesystem::remove_all(source);
 }
 
 TEST_CASE("pid 1 exiting takes its orphans with it") {
