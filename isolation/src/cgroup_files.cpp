@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <memory>
@@ -24,9 +25,22 @@ Result<std::string_view> pread_view(int fd, std::span<char> buffer, std::string_
     } while (n < 0 && errno == EINTR);
     if (n < 0) return fail_errno("cgroup.read", "read " + std::string(what));
     if (static_cast<std::size_t>(n) == buffer.size())
-        return fail("cgroup.read", std::string(what) + " is larger than " +
-                                       std::to_string(buffer.size()) + " bytes");
+        return fail(
+            "cgroup.read",
+            std::string(what) + " is larger than " + std::to_string(buffer.size()) + " bytes",
+            EFBIG);
     return std::string_view(buffer.data(), static_cast<std::size_t>(n));
+}
+
+Result<std::string_view> pread_growing(int fd, std::string& buffer, std::string_view what,
+                                       std::size_t limit) {
+    std::size_t size = std::max(buffer.size(), 2 * kFileBuffer);
+    for (;;) {
+        buffer.resize(std::min(size, limit));
+        auto text = pread_view(fd, buffer, what);
+        if (text || text.error().code != EFBIG || buffer.size() >= limit) return text;
+        size = buffer.size() * 2;
+    }
 }
 
 Result<std::string> read_file(int dir_fd, const char* name, const std::string& where) {

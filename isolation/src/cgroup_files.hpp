@@ -25,8 +25,14 @@ using FileBuffer = std::array<char, kFileBuffer>;
 // openat(dir, name, O_RDONLY|O_CLOEXEC); an invalid UniqueFd with errno set on failure.
 UniqueFd open_file(int dir_fd, const char* name, int flags = 0);
 
-// One pread at offset 0 into buffer. Error when the file is larger than the buffer.
+// One pread at offset 0 into buffer. Error EFBIG when the file is larger than the buffer.
 Result<std::string_view> pread_view(int fd, std::span<char> buffer, std::string_view what);
+
+// pread at offset 0 into a buffer grown (doubling) until the whole file fits, up to `limit`
+// bytes (EFBIG beyond): for files whose size depends on the machine, such as io.stat (a line
+// per block device). The view points into `buffer`.
+Result<std::string_view> pread_growing(int fd, std::string& buffer, std::string_view what,
+                                       std::size_t limit = std::size_t{1} << 20);
 
 // Whole file into a string (any size); for rarely read files.
 Result<std::string> read_file(int dir_fd, const char* name, const std::string& where);

@@ -83,8 +83,11 @@ Result<CgroupStats> CgroupStatsReader::read() const {
             stats.memory_events = parse_memory_events(*text);
     }
     if (files_.io_stat) {
-        if (auto text = detail::pread_view(files_.io_stat.get(), buffer, "io.stat"))
-            stats.io = parse_io_stat(*text);
+        auto text = detail::pread_view(files_.io_stat.get(), buffer, "io.stat");
+        std::string large;  // a line per block device: more than the stack buffer on some hosts
+        if (!text && text.error().code == EFBIG)
+            text = detail::pread_growing(files_.io_stat.get(), large, "io.stat");
+        if (text) stats.io = parse_io_stat(*text);
     }
     stats.cpu_pressure = read_pressure(files_.cpu_pressure, "cpu.pressure");
     stats.memory_pressure = read_pressure(files_.memory_pressure, "memory.pressure");
