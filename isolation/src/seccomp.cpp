@@ -153,9 +153,42 @@ Result<SeccompProgram> compile_source(const PolicySource& source, const manifest
     return detail::compile_policy(*policy);
 }
 
-struct ProgramCache {
-    std::mutex mutex;
-    std::unordered_map<std::string, std::shared_ptr<const SeccompProgram>> programs;
+// Least recently used out first, beyond kProgramCacheEntries: a long-running supervisor sees
+// policies come and go with its manifests. A linear scan for the oldest is fine at this size.
+class ProgramCache {
+  public:
+    std::shared_ptr<const SeccompProgram> find(const std::string& key) {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(key);
+        if (it == entries_.end()) return nullptr;
+        it->second.last_used = ++clock_;
+        return it->second.program;
+    }
+
+    // The first insert of a key wins (two threads may have compiled the same new policy).
+    std::shared_ptr<const SeccompProgram> insert(std::string key,
+                                                 std::shared_ptr<const SeccompProgram> program) {
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(key); it != entries_.end()) return it->second.program;
+        if (entries_.size() >= kProgramCacheEntries) {
+            auto oldest = std::min_element(entries_.begin(), entries_.end(),
+                                           [](const auto& a, const auto& b) {
+                                               return a.second.last_used < b.second.last_used;
+                                           });
+            entries_.erase(oldest);
+        }
+        return entries_.emplace(std::move(key), Entry{std::move(program), ++clock_})
+            .first->second.program;
+    }
+
+  private:
+    struct Entry {
+        std::shared_ptr<const SeccompProgram> program;
+        std::uint64_t last_used = 0;
+    };
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+    std::uint64_t clock_ = 0;
 };
 
 ProgramCache& cache() {
@@ -169,14 +202,9 @@ Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(
     const manifests::Seccomp& seccomp, const manifests::Capabilities& granted) {
     auto source = describe_policy(seccomp, granted);
     if (!source) return std::unexpected(source.error());
-    {
-        std::lock_guard lock(cache().mutex);
-        if (auto it = cache().programs.find(source->canonical_text); it != cache().programs.end()) {
-            return it->second;
-        }
-    }
-    // Compiled (or read from disk) outside the lock: two threads racing on one new policy both
-    // do it, and the first insert wins; other policies never wait.
+    if (auto known = cache().find(source->canonical_text)) return known;
+    // Compiled (or read from disk) outside the cache's lock: two threads racing on one new
+    // policy both do it, and the first insert wins; other policies never wait.
     SeccompProgram program;
     if (seccomp.profile != manifests::SeccompProfile::unconfined) {
         auto cached =
@@ -186,11 +214,8 @@ Result<std::shared_ptr<const SeccompProgram>> prepare_seccomp(
         program = std::move(cached->program);
     }
     program.policy_hash = sha256_hex(source->canonical_text);
-    auto shared = std::make_shared<const SeccompProgram>(std::move(program));
-    std::lock_guard lock(cache().mutex);
-    return cache()
-        .programs.try_emplace(std::move(source->canonical_text), std::move(shared))
-        .first->second;
+    return cache().insert(std::move(source->canonical_text),
+                          std::make_shared<const SeccompProgram>(std::move(program)));
 }
 
 int child_load_seccomp(const SeccompProgram& program) noexcept {

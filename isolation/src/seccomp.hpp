@@ -20,6 +20,10 @@ struct SeccompProgram {
     [[nodiscard]] sock_fprog fprog() const;
 };
 
+// Policies the process-wide cache keeps; beyond that the least recently used one is dropped
+// (a program in use lives on with its launch; the on-disk cache still has it).
+inline constexpr std::size_t kProgramCacheEntries = 64;
+
 // Compiles (or fetches from the process-wide, thread-safe cache, then from the on-disk cache
 // of seccomp_cache.hpp) the program for a spec's seccomp policy. `granted` are the workload's
 // capabilities: an imported Docker profile allows some calls only to holders of a capability

@@ -203,3 +203,33 @@ TEST_CASE("prepare_seccomp stores an imported profile's program in EDGEVISOR_SEC
     CHECK(same_instructions(*stored, **prepared));
     CHECK(stored->warnings == (*prepared)->warnings);
 }
+
+TEST_CASE("the process's program cache keeps the most recently used policies, up to its size") {
+    TempDir dir;
+    REQUIRE(::setenv("EDGEVISOR_SECCOMP_CACHE", (dir.path + "/cache").c_str(), 1) == 0);
+    // One policy per errno value, none seen before in this process (values of their own).
+    auto policy = [](int value) {
+        manifests::Seccomp spec;
+        spec.profile = manifests::SeccompProfile::custom;
+        spec.default_action = {manifests::SeccompActionKind::allow, 0};
+        spec.rules = {{{"acct"}, {manifests::SeccompActionKind::errno_code, value}, {}}};
+        return spec;
+    };
+    const int entries = static_cast<int>(kProgramCacheEntries);
+    auto kept = prepare_seccomp(policy(3000));
+    REQUIRE(kept.has_value());
+    // Used between every new policy: it stays, the same program, well past the cache's size.
+    for (int i = 1; i <= entries + 8; ++i) {
+        REQUIRE(prepare_seccomp(policy(3000 + i)).has_value());
+        auto again = prepare_seccomp(policy(3000));
+        REQUIRE(again.has_value());
+        CHECK(again->get() == kept->get());
+    }
+    // Left alone while as many other policies come: dropped, and made again when asked for.
+    for (int i = 1; i <= entries; ++i) REQUIRE(prepare_seccomp(policy(3500 + i)).has_value());
+    auto rebuilt = prepare_seccomp(policy(3000));
+    ::unsetenv("EDGEVISOR_SECCOMP_CACHE");
+    REQUIRE(rebuilt.has_value());
+    CHECK(rebuilt->get() != kept->get());
+    CHECK(same_instructions(**rebuilt, **kept));
+}
