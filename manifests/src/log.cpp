@@ -28,11 +28,18 @@ spdlog::level::level_enum to_spdlog(Level level) {
     return spdlog::level::info;
 }
 
-// Created on first use, so that a program that never logs never builds a logger.
+// The threshold lives here, not in spdlog, so that deciding to drop a message (every debug
+// line at the default level) and setting the level do not build a logger: a program that
+// writes no message never creates one.
+std::atomic<Level> g_level{Level::info};
+
+// Created on first use.
 spdlog::logger& logger() {
     static const bool installed = [] {
         auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>("edgevisor", std::move(sink)));
+        auto created = std::make_shared<spdlog::logger>("edgevisor", std::move(sink));
+        created->set_level(spdlog::level::trace);  // g_level decides
+        spdlog::set_default_logger(std::move(created));
         return true;
     }();
     static_cast<void>(installed);
@@ -42,11 +49,11 @@ spdlog::logger& logger() {
 }  // namespace
 
 void set_level(Level level) {
-    logger().set_level(to_spdlog(level));
+    g_level.store(level, std::memory_order_relaxed);
 }
 
 bool enabled(Level level) {
-    return logger().should_log(to_spdlog(level));
+    return level >= g_level.load(std::memory_order_relaxed);
 }
 
 void write(Level level, std::string_view message) {
