@@ -13,6 +13,7 @@
 
 #include <cerrno>
 
+#include "child_init.hpp"
 #include "child_plan.hpp"
 #include "child_report.hpp"
 
@@ -114,6 +115,7 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // Seccomp last, so its policy need not allow any of the setup calls above (mount,
     // pivot_root, setresuid, capset...); only write (the report) and execve follow.
     if (plan.seccomp) check(errno_step("seccomp", child_load_seccomp(*plan.seccomp)));
+    if (plan.init) child_run_init(plan.identity, report);
     ::execve(plan.identity.argv[0], plan.identity.argv.data(), plan.identity.envp.data());
     fail_step(report, {"execve", errno, plan.identity.argv[0]});
 }

@@ -28,6 +28,7 @@ struct ChildPlan {
     // With kill_with_parent: a pidfd of the caller, taken before clone. The death signal only
     // covers a parent that dies after it is set; this tells the child whether it died before.
     int caller_pidfd = -1;
+    bool init = false;  // isolation.init: child_run_init instead of execve (child_init.hpp)
 };
 
 // Exit status of a child that failed before execve (after writing its report).

@@ -233,6 +233,7 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     plan->report_fd = report_write.get();
     plan->sync_fd = sync_read.get();
     plan->kill_with_parent = request.kill_when_caller_exits;
+    plan->init = workload.spec.isolation.init;
     UniqueFd caller;
     if (plan->kill_with_parent) {
         caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));

@@ -137,6 +137,7 @@ Json isolation(const Isolation& iso, const std::string& name) {
             {"capabilities", {{"add", cap_names}}},
             {"seccomp", seccomp(iso.seccomp)},
             {"noNewPrivileges", iso.no_new_privileges},
+            {"init", iso.init},
             {"uidMap", id_map(iso.uid_map)},
             {"gidMap", id_map(iso.gid_map)},
             {"rlimits", rlimits}};

@@ -274,6 +274,9 @@ void check_namespace_needs(Context& ctx, const MapReader& map, const Isolation& 
     if (out.hostname && !has_namespace(out, Namespace::uts))
         ctx.error(map.key_mark("hostname"), "namespace-required",
                   map.at("hostname") + ": needs the 'uts' namespace in isolation.namespaces");
+    if (out.init && !has_namespace(out, Namespace::pid))
+        ctx.error(map.key_mark("init"), "namespace-required",
+                  map.at("init") + ": needs the 'pid' namespace in isolation.namespaces");
     for (std::string_view key : {"uidMap", "gidMap"})
         if (map.has(key) && !has_namespace(out, Namespace::user))
             ctx.error(map.key_mark(key), "namespace-required",
@@ -288,7 +291,7 @@ void parse_isolation(Context& ctx, const yaml::Node& node, const std::string& wh
         {{"host", NetworkMode::host}, {"none", NetworkMode::none}}};
     MapReader map(ctx, node, where,
                   {"namespaces", "network", "hostname", "rootfs", "mounts", "capabilities",
-                   "seccomp", "noNewPrivileges", "uidMap", "gidMap", "rlimits"});
+                   "seccomp", "noNewPrivileges", "init", "uidMap", "gidMap", "rlimits"});
     if (!map) return;
     std::size_t errors_before = ctx.error_count();
     if (const yaml::Node* ns = map.find("namespaces"))
@@ -313,6 +316,7 @@ void parse_isolation(Context& ctx, const yaml::Node& node, const std::string& wh
     if (const yaml::Node* seccomp = map.find("seccomp"))
         parse_seccomp(ctx, *seccomp, map.at("seccomp"), out.seccomp);
     map.flag("noNewPrivileges", out.no_new_privileges);
+    map.flag("init", out.init);
     if (const yaml::Node* uids = map.find("uidMap"))
         parse_id_map(ctx, *uids, map.at("uidMap"), out.uid_map);
     if (const yaml::Node* gids = map.find("gidMap"))

@@ -169,6 +169,18 @@ TEST_CASE("edgectl run: an init that ignores SIGTERM is killed after the grace p
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
 
+TEST_CASE("edgectl run: with init, SIGTERM reaches a command without a handler at once") {
+    require_root();
+    ManifestFile m(manifest(", \"sleep\"", "  isolation: {init: true}\n"));
+    auto child = start_edgectl({"--stop-timeout", "30s", m.path()});
+    REQUIRE(read_line(child.out) == "ready");
+    auto start = std::chrono::steady_clock::now();
+    ::kill(child.pid, SIGTERM);
+    auto [code, out] = finish(child);
+    CHECK(code == 128 + SIGTERM);  // the command died of it; init exits 128+N
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
 TEST_CASE("edgectl run: start failure prints the step and exits 125") {
     require_root();
     ManifestFile m(manifest("", "  workingDir: /edgevisor-no-such-dir\n"));

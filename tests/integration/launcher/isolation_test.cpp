@@ -302,6 +302,35 @@ TEST_CASE("a read-only bind is read-only below its submounts too, also without m
     std::filesystem::remove_all(source);
 }
 
+TEST_CASE("init: the command runs as pid 2 under it and its exit status is the workload's") {
+    auto w = checker_workload({"report"});
+    w.spec.isolation.init = true;
+    auto r = run_json(w);
+    CHECK(r["pid"] == 2);
+    CHECK(r["ppid"] == 1);
+    auto exits = checker_workload({"exit", "7"});
+    exits.spec.isolation.init = true;
+    auto out = run(exits);
+    REQUIRE(WIFEXITED(out.status));
+    CHECK(WEXITSTATUS(out.status) == 7);
+}
+
+TEST_CASE("init: orphans are reaped, without it they stay zombies of the command") {
+    auto w = checker_workload({"zombies"});
+    CHECK(run_json(w)["zombies"] == 1);  // the command is pid 1 and reaps nobody
+    w.spec.isolation.init = true;
+    CHECK(run_json(w)["zombies"] == 0);
+}
+
+TEST_CASE("init: a missing command is still a start failure at execve") {
+    auto w = checker_workload({});
+    w.spec.isolation.init = true;
+    w.spec.command = {"/usr/bin/edgevisor-no-such-command"};
+    CHECK(start_error(w) ==
+          "checker: start failed at execve(/usr/bin/edgevisor-no-such-command): No such file or "
+          "directory");
+}
+
 TEST_CASE("pid 1 exiting takes its orphans with it") {
     auto w = checker_workload({"orphan", "edgevisor-orphan-marker"});
     auto out = run(w);

@@ -8,6 +8,8 @@
 //                                         100+N on SIGTERM
 //   edgevisor-checker orphan MARKER       forks a child "sleep MARKER" and exits at once
 //   edgevisor-checker sleep [MARKER]      sleeps for a long time
+//   edgevisor-checker zombies             leaves an orphan that exits, waits, and prints
+//                                         {"zombies":N}: how many zombies its namespace holds
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,12 +20,14 @@
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -260,6 +264,33 @@ int orphan(const char* self, const char* marker) {
     return pid > 0 ? 0 : 1;
 }
 
+// A grandchild that exits after its parent: an orphan, re-parented to pid 1, which must reap
+// it. Then counts the processes in state Z that this pid namespace can see.
+int zombies() {
+    pid_t middle = ::fork();
+    if (middle == 0) {
+        if (::fork() == 0) {
+            ::usleep(50 * 1000);  // after its parent, so that it is an orphan when it ends
+            ::_exit(0);
+        }
+        ::_exit(0);
+    }
+    if (middle < 0) return 1;
+    ::waitpid(middle, nullptr, 0);
+    ::usleep(300 * 1000);
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        auto close = line.rfind(')');
+        if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z')
+            ++count;
+    }
+    std::cout << json{{"zombies", count}} << std::endl;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -269,12 +300,13 @@ int main(int argc, char** argv) {
     if (mode == "exit") return argc > 2 ? std::atoi(argv[2]) : 0;
     if (mode == "signals") return signals();
     if (mode == "orphan") return orphan("/proc/self/exe", argc > 2 ? argv[2] : "orphan");
+    if (mode == "zombies") return zombies();
     if (mode == "sleep") {
         // Without a marker argument, say so once running: tests signal only after this line.
         if (argc <= 2) std::cout << "ready" << std::endl;
         ::sleep(100000);
         return 0;
     }
-    std::cerr << "usage: edgevisor-checker report|attempt|exit|signals|orphan|sleep ...\n";
+    std::cerr << "usage: edgevisor-checker report|attempt|exit|signals|orphan|sleep|zombies ...\n";
     return 2;
 }

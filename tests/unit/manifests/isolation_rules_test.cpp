@@ -207,3 +207,17 @@ TEST_CASE("rlimits: known names, soft <= hard, unlimited") {
     CHECK(where_rules(iso("{rlimits: {nofile: -1}}")) == Rules{"7:33 invalid-value"});
     CHECK(where_rules(iso("{rlimits: {nofile: {soft: 1}}}")) == Rules{"7:33 missing-key"});
 }
+
+TEST_CASE("init: off by default, on when asked, only with the pid namespace") {
+    auto plain = parse(iso("{}"));
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain.workloads[0].spec.isolation.init);
+    auto with_init = parse(iso("{init: true}"));
+    INFO(messages(with_init));
+    REQUIRE(with_init.ok());
+    CHECK(with_init.workloads[0].spec.isolation.init);
+    CHECK(edgevisor::manifests::canonical_hash(with_init.workloads[0]) !=
+          edgevisor::manifests::canonical_hash(plain.workloads[0]));
+    CHECK(where_rules(iso("{namespaces: [mount, net], init: true}")) ==
+          Rules{"7:41 namespace-required"});
+}

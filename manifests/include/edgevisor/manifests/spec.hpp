@@ -190,6 +190,9 @@ struct Isolation {
     Capabilities capabilities;
     Seccomp seccomp;
     bool no_new_privileges = true;
+    // A minimal init as pid 1 of the pid namespace, the command its child: it forwards signals,
+    // reaps orphans and exits with the command's status (like docker run --init).
+    bool init = false;
     std::vector<IdMap> uid_map;  // user namespace only; empty means the launcher's default
     std::vector<IdMap> gid_map;
     std::vector<Rlimit> rlimits;  // sorted by name
