@@ -53,8 +53,9 @@ stage_run() {
     "$edgectl" run --allow-missing-controllers --name disk-report "$examples/maintenance.yaml"
 
     say "edgectl run: sensor-reader for 12 s, then SIGINT (as Ctrl-C would) forwarded to it"
-    # The workload is pid 1 of its namespace and its shell has no SIGINT handler, so the
-    # kernel drops the signal; after --stop-timeout edgectl kills it (exit 137 = SIGKILL).
+    # The example sets isolation.init, so its shell is not pid 1 and SIGINT ends it as it
+    # would anywhere (exit 130 = 128 + SIGINT). A workload that is itself pid 1 ignores
+    # signals it has no handler for; edgectl then kills it after --stop-timeout (exit 137).
     local rc=0
     timeout --preserve-status -s INT 12 "$edgectl" run --allow-missing-controllers \
         --stop-timeout 2s "$examples/sensor-reader.yaml" || rc=$?

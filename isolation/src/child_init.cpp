@@ -45,6 +45,9 @@ void child_run_init(const IdentityPlan& identity, int report_fd) noexcept {
         ::_exit(kStartFailedExit);
     }
     if (command == 0) {
+        // A process group of its own, which the init signals as a whole: a shell and the
+        // program it waits for both get Ctrl-C's SIGINT, as from a terminal.
+        ::setpgid(0, 0);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execve(identity.argv[0], identity.argv.data(), identity.envp.data());
         child_report(report_fd, "execve", errno, identity.argv[0]);
@@ -58,8 +61,8 @@ void child_run_init(const IdentityPlan& identity, int report_fd) noexcept {
         if (sig < 0) continue;
         if (sig == SIGCHLD)
             reap(static_cast<pid_t>(command));
-        else
-            ::kill(static_cast<pid_t>(command), sig);
+        else if (::kill(-static_cast<pid_t>(command), sig) != 0)
+            ::kill(static_cast<pid_t>(command), sig);  // it left its group (setsid, setpgid)
     }
 }
 

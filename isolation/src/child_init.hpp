@@ -10,7 +10,8 @@
 namespace edgevisor::isolation {
 
 // Forks the command (which then execs, or reports "execve" on report_fd like the checklist)
-// and stays as pid 1: forwards every signal it receives to the command, reaps every child,
+// and stays as pid 1: forwards every signal it receives to the command's process group (the
+// command leads one), reaps every child,
 // and exits when the command does, with its exit status (128+N when signal N killed it).
 // The kernel then ends whatever is left in the namespace. Allocates nothing.
 [[noreturn]] void child_run_init(const IdentityPlan& identity, int report_fd) noexcept;

@@ -181,6 +181,23 @@ TEST_CASE("edgectl run: with init, SIGTERM reaches a command without a handler a
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
 
+TEST_CASE("edgectl run: with init, SIGINT ends a shell waiting for a program, as Ctrl-C would") {
+    require_root();
+    // A shell that waits for a foreground program exits on SIGINT only if that program died of
+    // it too: the init signals the command's whole process group.
+    ManifestFile m("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+                   "\nspec:\n  command: [/bin/sh, -c, 'echo ready; sleep 100; echo after']\n"
+                   "  isolation: {init: true}\n");
+    auto child = start_edgectl({"--stop-timeout", "30s", m.path()});
+    REQUIRE(read_line(child.out) == "ready");
+    auto start = std::chrono::steady_clock::now();
+    ::kill(child.pid, SIGINT);
+    auto [code, out] = finish(child);
+    CHECK(code == 128 + SIGINT);
+    CHECK(out.find("after") == std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
 TEST_CASE("edgectl run: start failure prints the step and exits 125") {
     require_root();
     ManifestFile m(manifest("", "  workingDir: /edgevisor-no-such-dir\n"));
