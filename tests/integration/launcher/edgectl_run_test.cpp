@@ -157,45 +157,55 @@ TEST_CASE("edgectl run: forwards signals to the workload") {
     CHECK(finish(child).first == 115);
 }
 
+namespace {
+
+struct Stopped {
+    int code = -1;
+    std::string out;  // what edgectl printed after "ready"
+    std::chrono::steady_clock::duration took{};
+};
+
+// edgectl run of `manifest_text` with --stop-timeout `grace`: once the workload has printed
+// "ready", edgectl gets `sig` (as from a user or a service manager) and is waited for.
+Stopped stop_when_ready(const std::string& manifest_text, const std::string& grace, int sig) {
+    ManifestFile m(manifest_text);
+    auto child = start_edgectl({"--stop-timeout", grace, m.path()});
+    REQUIRE(read_line(child.out) == "ready");
+    const auto start = std::chrono::steady_clock::now();
+    ::kill(child.pid, sig);
+    auto [code, out] = finish(child);
+    return {code, std::move(out), std::chrono::steady_clock::now() - start};
+}
+
+}  // namespace
+
 TEST_CASE("edgectl run: an init that ignores SIGTERM is killed after the grace period") {
     require_root();
-    ManifestFile m(manifest(", \"sleep\""));
-    auto child = start_edgectl({"--stop-timeout", "1s", m.path()});
-    REQUIRE(read_line(child.out) == "ready");
-    auto start = std::chrono::steady_clock::now();
-    ::kill(child.pid, SIGTERM);
-    auto [code, out] = finish(child);
-    CHECK(code == 128 + SIGKILL);
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    auto stopped = stop_when_ready(manifest(", \"sleep\""), "1s", SIGTERM);
+    CHECK(stopped.code == 128 + SIGKILL);
+    CHECK(stopped.took < std::chrono::seconds(5));
 }
 
 TEST_CASE("edgectl run: with init, SIGTERM reaches a command without a handler at once") {
     require_root();
-    ManifestFile m(manifest(", \"sleep\"", "  isolation: {init: true}\n"));
-    auto child = start_edgectl({"--stop-timeout", "30s", m.path()});
-    REQUIRE(read_line(child.out) == "ready");
-    auto start = std::chrono::steady_clock::now();
-    ::kill(child.pid, SIGTERM);
-    auto [code, out] = finish(child);
-    CHECK(code == 128 + SIGTERM);  // the command died of it; init exits 128+N
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    auto stopped =
+        stop_when_ready(manifest(", \"sleep\"", "  isolation: {init: true}\n"), "30s", SIGTERM);
+    CHECK(stopped.code == 128 + SIGTERM);  // the command died of it; init exits 128+N
+    CHECK(stopped.took < std::chrono::seconds(10));
 }
 
 TEST_CASE("edgectl run: with init, SIGINT ends a shell waiting for a program, as Ctrl-C would") {
     require_root();
     // A shell that waits for a foreground program exits on SIGINT only if that program died of
     // it too: the init signals the command's whole process group.
-    ManifestFile m("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
-                   "\nspec:\n  command: [/bin/sh, -c, 'echo ready; sleep 100; echo after']\n"
-                   "  isolation: {init: true}\n");
-    auto child = start_edgectl({"--stop-timeout", "30s", m.path()});
-    REQUIRE(read_line(child.out) == "ready");
-    auto start = std::chrono::steady_clock::now();
-    ::kill(child.pid, SIGINT);
-    auto [code, out] = finish(child);
-    CHECK(code == 128 + SIGINT);
-    CHECK(out.find("after") == std::string::npos);
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    auto stopped = stop_when_ready(
+        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+            "\nspec:\n  command: [/bin/sh, -c, 'echo ready; sleep 100; echo after']\n"
+            "  isolation: {init: true}\n",
+        "30s", SIGINT);
+    CHECK(stopped.code == 128 + SIGINT);
+    CHECK(stopped.out.find("after") == std::string::npos);
+    CHECK(stopped.took < std::chrono::seconds(10));
 }
 
 TEST_CASE("edgectl run: start failure prints the step and exits 125") {
