@@ -59,21 +59,29 @@ std::string unescape(const std::string& field) {
     return out;
 }
 
-// Submounts of `source` as they will appear under `stage` after a recursive bind (not `stage`
-// itself).
-std::vector<std::string> submounts_under(const std::string& source, const std::string& stage) {
+// Every mount point of our mount namespace, from /proc/self/mountinfo.
+std::vector<std::string> mount_points() {
     std::vector<std::string> out;
     std::ifstream in("/proc/self/mountinfo");
     std::string line;
-    const std::string prefix = source == "/" ? "/" : source + "/";
     while (std::getline(in, line)) {
         std::istringstream fields(line);
         std::string id, parent, dev, root, mount_point;
         fields >> id >> parent >> dev >> root >> mount_point;
-        mount_point = unescape(mount_point);
-        if (mount_point.size() <= prefix.size() || !mount_point.starts_with(prefix)) continue;
-        out.push_back(stage + "/" + mount_point.substr(prefix.size()));
+        out.push_back(unescape(mount_point));
     }
+    return out;
+}
+
+// Submounts of `source` as they will appear under `stage` after a recursive bind (not `stage`
+// itself).
+std::vector<std::string> submounts_under(const std::vector<std::string>& mount_points,
+                                         const std::string& source, const std::string& stage) {
+    std::vector<std::string> out;
+    const std::string prefix = source == "/" ? "/" : source + "/";
+    for (const auto& mount_point : mount_points)
+        if (mount_point.size() > prefix.size() && mount_point.starts_with(prefix))
+            out.push_back(stage + "/" + mount_point.substr(prefix.size()));
     return out;
 }
 
@@ -132,9 +140,11 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     plan.read_only = isolation.rootfs.read_only;
     plan.stage = stage_directory();
     plan.use_mount_setattr = options.allow_mount_setattr && kernel_has_mount_setattr();
+    // Without mount_setattr, read-only trees are remounted mount by mount: list them once.
+    const auto mounts = plan.use_mount_setattr ? std::vector<std::string>{} : mount_points();
     if (plan.read_only && !plan.use_mount_setattr) {
         log::debug("launcher: no mount_setattr, read-only root by remounting each submount");
-        plan.ro_submounts = submounts_under(plan.source, plan.stage);
+        plan.ro_submounts = submounts_under(mounts, plan.source, plan.stage);
     }
 
     for (auto [kind, target] :
@@ -153,7 +163,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
             std::error_code ec;
             auto real = std::filesystem::canonical(op->source, ec);
             op->ro_submounts =
-                submounts_under(ec ? op->source : real.string(), plan.stage + op->target);
+                submounts_under(mounts, ec ? op->source : real.string(), plan.stage + op->target);
         }
         plan.mounts.push_back(std::move(*op));
     }

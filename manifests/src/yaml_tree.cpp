@@ -106,11 +106,11 @@ class TreeBuilder {
                     docs_.roots.emplace_back(root_ ? root_ : &add(NodeType::Null, event));
                     break;
                 case YAML_SCALAR_EVENT:
-                    if (auto ok = scalar(event); !ok) return std::unexpected(ok.error());
+                    scalar(event);
                     break;
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT:
-                    if (auto ok = open(event); !ok) return std::unexpected(ok.error());
+                    open(event);
                     break;
                 case YAML_SEQUENCE_END_EVENT:
                 case YAML_MAPPING_END_EVENT:
@@ -152,23 +152,21 @@ class TreeBuilder {
         if (anchor != nullptr) anchors_[reinterpret_cast<const char*>(anchor)] = &node;
     }
 
-    Step scalar(const yaml_event_t& event) {
+    void scalar(const yaml_event_t& event) {
         NodeData& node = add(is_null_scalar(event) ? NodeType::Null : NodeType::Scalar, event);
         const auto& data = event.data.scalar;
         if (node.type == NodeType::Scalar)
             node.scalar.assign(reinterpret_cast<const char*>(data.value), data.length);
         name(data.anchor, node);
         attach(node);
-        return {};
     }
 
-    Step open(const yaml_event_t& event) {
+    void open(const yaml_event_t& event) {
         const bool map = event.type == YAML_MAPPING_START_EVENT;
         NodeData& node = add(map ? NodeType::Map : NodeType::Sequence, event);
         name(map ? event.data.mapping_start.anchor : event.data.sequence_start.anchor, node);
         attach(node);
         open_.push_back(&node);
-        return {};
     }
 
     Step alias(const yaml_event_t& event) {

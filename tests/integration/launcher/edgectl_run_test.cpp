@@ -233,14 +233,7 @@ TEST_CASE("edgectl run: a missing or non-executable command exits 127 or 126") {
 
 // The pids in a cgroup; empty when it is empty or does not exist (yet, or any more).
 std::string cgroup_procs(const std::string& cgroup) {
-    std::string text;
-    int fd = ::open((cgroup + "/cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return text;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
-        text.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return text;
+    return read_small_file(cgroup + "/cgroup.procs");
 }
 
 TEST_CASE("edgectl run: killed while the workload is still being set up, it leaves nothing") {
@@ -287,17 +280,10 @@ TEST_CASE("edgectl run: the workload dies with edgectl, even when edgectl is SIG
     ManifestFile m(manifest(", \"sleep\", \"edgevisor-pdeathsig-marker\""));
     auto child = start_edgectl({m.path()});
     auto marker_alive = [] {
-        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-            char buf[4096];
-            int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            ssize_t n = ::read(fd, buf, sizeof buf);
-            ::close(fd);
-            if (n > 0 &&
-                std::string(buf, static_cast<std::size_t>(n)).find("edgevisor-pdeathsig-marker") !=
-                    std::string::npos)
+        for (const auto& entry : std::filesystem::directory_iterator("/proc"))
+            if (read_small_file(entry.path() / "cmdline").find("edgevisor-pdeathsig-marker") !=
+                std::string::npos)
                 return true;
-        }
         return false;
     };
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -28,13 +28,6 @@ manifests::Capability cap(int number, const char* name) {
     return {number, name};
 }
 
-std::string read_small_file(const std::filesystem::path& path) {
-    UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    char buf[4096];
-    ssize_t n = fd ? ::read(fd.get(), buf, sizeof buf) : -1;
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
 }  // namespace
 
 TEST_CASE("namespaces differ from the host's, the workload is pid 1 with its own hostname") {

@@ -104,6 +104,13 @@ std::string host_namespace(const std::string& ns) {
     return std::filesystem::read_symlink("/proc/self/ns/" + ns).string();
 }
 
+std::string read_small_file(const std::filesystem::path& path) {
+    UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    char buf[4096];
+    ssize_t n = fd ? ::read(fd.get(), buf, sizeof buf) : -1;
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
 TinyRootfs::TinyRootfs() {
     char tmpl[] = "/tmp/edgevisor-rootfs-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);

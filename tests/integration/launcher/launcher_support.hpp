@@ -45,6 +45,9 @@ int attempt(manifests::Workload base, const std::string& name, const std::string
 
 std::string host_namespace(const std::string& ns);
 
+// The first 4 KiB of a (proc, sys, cgroup) file; empty when it cannot be read (gone, absent).
+std::string read_small_file(const std::filesystem::path& path);
+
 // A directory tree usable as rootfs.path: /checker (static), proc dev sys tmp etc, removed at
 // the end of the scope.
 class TinyRootfs {
