@@ -5,7 +5,7 @@
 # libspdlog alone were about 3,000 bindings per run). So by default:
 #   - libseccomp, libcap, nettle and libyaml come from their static archives (Debian's -dev
 #     packages ship them, for every architecture we cross-build);
-#   - spdlog and fmt are compiled in (spdlog in one file: manifests/src/log.cpp);
+#   - spdlog and fmt are compiled in (spdlog in one file: base/src/log.cpp);
 #   - edgectl links libstdc++ and libgcc statically (edgevisor_static_runtime below).
 # What is left is glibc. libseccomp (LGPL-2.1) and nettle (LGPL-3) linked statically: our
 # complete source is public, so anyone can relink against another version (LGPL-2.1 §6).
