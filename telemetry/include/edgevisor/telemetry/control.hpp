@@ -1,0 +1,126 @@
+// The contract between the daemon and its channels (D-Bus, MQTT): what a channel may ask of
+// the supervisor (Control) and what the supervisor tells every channel (Observer). The daemon
+// implements Control; each adapter implements Observer. Both are called on the daemon's event
+// loop thread only: an adapter whose library runs its own threads (Paho) copies what it got
+// onto its queue, wakes the loop, and calls Control from there.
+//
+// Plain data, so that telemetry depends on manifests only (DESIGN.md, dependencies one way).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/manifests/manifests.hpp"
+
+namespace edgevisor::telemetry {
+
+// One workload as every channel reports it. Field names are the README's status fields.
+struct WorkloadStatus {
+    std::string name;
+    std::string state;       // pending, waiting, starting, running, stopping, exited, failed,
+                             // backoff, crash-loop (README: "Workload states")
+    std::string health;      // "" (no probes), starting, healthy, unhealthy
+    std::string layer;       // where its spec came from: files, api, node, group:<name>
+    std::string spec_hash;   // manifests::canonical_hash of the running (or wanted) spec
+    std::int64_t pid = 0;    // in the daemon's pid namespace; 0 when not running
+    std::uint32_t restarts = 0;
+    std::string last_exit;   // "" or e.g. "exited 1", "killed by SIGKILL", "oom-killed",
+                             // "start failed at pivot_root(/srv/x): No such file or directory"
+    std::string message;     // why it waits or what failed last, "" when nothing to say
+    std::int64_t since_unix_ms = 0;  // when it entered its state
+    // Resource figures of the last sample (0 when not sampled yet).
+    std::uint64_t cpu_usec = 0;      // cumulative cpu.stat usage_usec
+    double cpu_cores = 0;            // share of one core over the last interval
+    std::uint64_t memory_bytes = 0;  // memory.current
+    std::uint64_t pids = 0;          // pids.current
+};
+
+// One source of desired state ("layer") and what it holds now.
+struct LayerStatus {
+    std::string name;            // files, api, node, group:<name>
+    std::uint64_t revision = 0;  // last applied revision (files and api: a local counter)
+    std::size_t workloads = 0;
+    std::vector<manifests::Diagnostic> errors;  // of the last rejected document, kept for status
+};
+
+struct NodeStatus {
+    std::string node_id;
+    std::string version;
+    std::vector<std::string> groups;
+    std::vector<LayerStatus> layers;
+    std::vector<WorkloadStatus> workloads;  // sorted by name
+};
+
+// Something a person or a fleet should know: a state change, a crash loop, an OOM kill, a
+// probe failure, a rejected document. Sequence numbers increase by one per event, so a gap is
+// visible to a reader of a bounded ring.
+struct Event {
+    std::uint64_t seq = 0;
+    std::int64_t unix_ms = 0;
+    std::string workload;  // "" for node-level events
+    std::string kind;      // e.g. state, crash-loop, oom-kill, probe-failed, apply, rejected
+    std::string message;
+};
+
+// What apply did, or would do for a dry run, to one workload.
+struct PlanEntry {
+    std::string workload;
+    std::string action;  // create, update (limits in place), replace (restart), delete
+};
+
+struct ApplyRequest {
+    std::string layer;        // api (D-Bus, edgectl apply), node, group:<name> (MQTT)
+    std::string text;         // YAML (or JSON) of Workload documents or one DesiredState
+    std::string source;       // names the text in diagnostics, e.g. "dbus:Apply", topic
+    bool dry_run = false;     // plan only: nothing validated is persisted or changed
+};
+
+enum class ApplyOutcome {
+    applied,     // validated, persisted, and the plan is being carried out
+    unchanged,   // same revision (or same content) as what the layer holds: a no-op
+    superseded,  // an older revision than the layer's: ignored
+    rejected,    // validation failed: nothing changed, diagnostics say why
+};
+
+struct ApplyResult {
+    ApplyOutcome outcome = ApplyOutcome::rejected;
+    std::uint64_t revision = 0;  // the document's revision (DesiredState) or the new counter
+    std::vector<manifests::Diagnostic> diagnostics;  // file:line:col errors when rejected
+    std::vector<PlanEntry> plan;
+};
+
+// What a channel may ask of the supervisor. Mutating calls are decided by the adapter's own
+// access check (D-Bus: caller's euid) before they reach here.
+class Control {
+  public:
+    virtual ~Control() = default;
+    [[nodiscard]] virtual NodeStatus status() const = 0;
+    // All-or-nothing: a document that fails validation changes nothing. An applied document
+    // is persisted (crash-safe) before this returns, so the caller may acknowledge it.
+    virtual ApplyResult apply(const ApplyRequest& request) = 0;
+    // Removes a workload from the api layer (a workload from files is removed by its file).
+    virtual Status remove(std::string_view name) = 0;
+    virtual Status start(std::string_view name) = 0;
+    virtual Status stop(std::string_view name) = 0;
+    virtual Status restart(std::string_view name) = 0;
+    // Events with seq > after_seq, oldest first, at most `max`.
+    [[nodiscard]] virtual std::vector<Event> events(std::uint64_t after_seq,
+                                                    std::size_t max) const = 0;
+    // The last `lines` log lines of a workload, oldest first, as written to its log file.
+    [[nodiscard]] virtual Result<std::vector<std::string>> logs(std::string_view name,
+                                                                std::size_t lines) const = 0;
+};
+
+// What the supervisor tells every channel, as it happens (on the loop thread; keep it cheap).
+class Observer {
+  public:
+    virtual ~Observer() = default;
+    virtual void workload_changed(const WorkloadStatus& status) = 0;
+    virtual void workload_removed(std::string_view name) = 0;
+    virtual void event(const Event& event) = 0;
+};
+
+}  // namespace edgevisor::telemetry
