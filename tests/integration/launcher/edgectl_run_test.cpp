@@ -197,12 +197,16 @@ TEST_CASE("edgectl run: with init, SIGTERM reaches a command without a handler a
 TEST_CASE("edgectl run: with init, SIGINT ends a shell waiting for a program, as Ctrl-C would") {
     require_root();
     // A shell that waits for a foreground program exits on SIGINT only if that program died of
-    // it too: the init signals the command's whole process group.
-    auto stopped = stop_when_ready(
-        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
-            "\nspec:\n  command: [/bin/sh, -c, 'echo ready; sleep 100; echo after']\n"
-            "  isolation: {init: true}\n",
-        "30s", SIGINT);
+    // it too: the init signals the command's whole process group. The program itself says
+    // "ready" (the checker's sleep, with default dispositions): a shell's own "echo ready"
+    // before it forks would let SIGINT land in the forked child before its exec, where the
+    // shell's handler, not the program's default, takes it (dash), and nothing would end.
+    auto stopped =
+        stop_when_ready("apiVersion: edgevisor/v1\nkind: Workload\nmetadata:\n  name: " + kName +
+                            "\nspec:\n  command: [/bin/sh, -c, '" + kChecker +
+                            " sleep; echo after']\n"
+                            "  isolation: {init: true}\n",
+                        "30s", SIGINT);
     CHECK(stopped.code == 128 + SIGINT);
     CHECK(stopped.out.find("after") == std::string::npos);
     CHECK(stopped.took < std::chrono::seconds(10));

@@ -20,16 +20,16 @@ namespace edgevisor::telemetry {
 // One workload as every channel reports it. Field names are the README's status fields.
 struct WorkloadStatus {
     std::string name;
-    std::string state;       // pending, waiting, starting, running, stopping, exited, failed,
-                             // backoff, crash-loop (README: "Workload states")
-    std::string health;      // "" (no probes), starting, healthy, unhealthy
-    std::string layer;       // where its spec came from: files, api, node, group:<name>
-    std::string spec_hash;   // manifests::canonical_hash of the running (or wanted) spec
-    std::int64_t pid = 0;    // in the daemon's pid namespace; 0 when not running
+    std::string state;      // pending, waiting, starting, running, stopping, exited, failed,
+                            // backoff, crash-loop (README: "Workload states")
+    std::string health;     // "" (no probes), starting, healthy, unhealthy
+    std::string layer;      // where its spec came from: files, api, node, group:<name>
+    std::string spec_hash;  // manifests::canonical_hash of the running (or wanted) spec
+    std::int64_t pid = 0;   // in the daemon's pid namespace; 0 when not running
     std::uint32_t restarts = 0;
-    std::string last_exit;   // "" or e.g. "exited 1", "killed by SIGKILL", "oom-killed",
-                             // "start failed at pivot_root(/srv/x): No such file or directory"
-    std::string message;     // why it waits or what failed last, "" when nothing to say
+    std::string last_exit;  // "" or e.g. "exited 1", "killed by SIGKILL", "oom-killed",
+                            // "start failed at pivot_root(/srv/x): No such file or directory"
+    std::string message;    // why it waits or what failed last, "" when nothing to say
     std::int64_t since_unix_ms = 0;  // when it entered its state
     // Resource figures of the last sample (0 when not sampled yet).
     std::uint64_t cpu_usec = 0;      // cumulative cpu.stat usage_usec
@@ -72,10 +72,10 @@ struct PlanEntry {
 };
 
 struct ApplyRequest {
-    std::string layer;        // api (D-Bus, edgectl apply), node, group:<name> (MQTT)
-    std::string text;         // YAML (or JSON) of Workload documents or one DesiredState
-    std::string source;       // names the text in diagnostics, e.g. "dbus:Apply", topic
-    bool dry_run = false;     // plan only: nothing validated is persisted or changed
+    std::string layer;     // api (D-Bus, edgectl apply), node, group:<name> (MQTT)
+    std::string text;      // YAML (or JSON) of Workload documents or one DesiredState
+    std::string source;    // names the text in diagnostics, e.g. "dbus:Apply", topic
+    bool dry_run = false;  // plan only: nothing validated is persisted or changed
 };
 
 enum class ApplyOutcome {
