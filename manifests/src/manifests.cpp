@@ -13,7 +13,7 @@
 
 #include "edgevisor/error.hpp"
 #include "edgevisor/unique_fd.hpp"
-#include "hostile_input.hpp"
+#include "load_text.hpp"
 #include "parse_sections.hpp"
 
 namespace edgevisor::manifests {
@@ -33,55 +33,15 @@ std::vector<ParsedDocument> parse_documents(std::string_view text, const std::st
                                             const ParseLimits& limits,
                                             std::vector<Diagnostic>& out) {
     std::vector<ParsedDocument> docs;
-    auto at_start = [&](std::string rule, std::string message) {
-        out.push_back(Diagnostic{SourceMark{file, 1, 1}, std::move(rule), std::move(message)});
-    };
-    if (text.size() > limits.max_document_bytes) {
-        at_start("file-too-large", "the file has " + std::to_string(text.size()) +
-                                       " bytes; the limit is " +
-                                       std::to_string(limits.max_document_bytes));
-        return docs;
-    }
-    if (auto deep = detail::find_excess_depth(text, limits.max_depth)) {
-        out.push_back(
-            Diagnostic{SourceMark{file, deep->line, deep->column}, "nesting-depth",
-                       "nesting deeper than " + std::to_string(limits.max_depth) + " levels"});
-        return docs;
-    }
-    auto parsed = detail::yaml::load_all(text);
-    if (!parsed) {
-        const auto& where = parsed.error().mark;
-        SourceMark mark{file, 1, 1};
-        if (!where.is_null()) mark = SourceMark{file, where.line + 1, where.column + 1};
-        out.push_back(
-            Diagnostic{mark, "yaml-syntax", "YAML syntax error: " + parsed.error().message});
-        return docs;
-    }
+    auto parsed = detail::load_bounded(text, file, limits, out);
+    if (!parsed) return docs;
     detail::Context ctx(file, out);
     for (const detail::yaml::Node& node : parsed->roots) {
         if (node.IsNull()) continue;  // an empty document ("---" at the end, only comments)
-        auto walk = detail::walk_bounded(node, limits.max_nodes, limits.max_depth);
-        if (walk.hit != detail::WalkLimit::none) {
-            bool nodes_hit = walk.hit == detail::WalkLimit::nodes;
-            ctx.error(ctx.mark(walk.mark.is_null() ? node.Mark() : walk.mark),
-                      nodes_hit ? "alias-expansion" : "nesting-depth",
-                      nodes_hit ? "the document expands to more than " +
-                                      std::to_string(limits.max_nodes) +
-                                      " nodes (each use of an alias counts)"
-                                : "nesting (through aliases) deeper than " +
-                                      std::to_string(limits.max_depth) + " levels");
-            continue;
-        }
+        if (!detail::walk_within_limits(ctx, node, limits)) continue;
         docs.push_back(detail::parse_workload(ctx, node));
     }
     return docs;
-}
-
-void sort_by_position(std::vector<Diagnostic>::iterator begin,
-                      std::vector<Diagnostic>::iterator end) {
-    std::stable_sort(begin, end, [](const Diagnostic& a, const Diagnostic& b) {
-        return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
-    });
 }
 
 void finish(std::vector<ParsedDocument>& docs, LoadResult& result, Dependencies dependencies) {
@@ -135,7 +95,7 @@ LoadResult parse_text(std::string_view text, const std::string& file, const Pars
     LoadResult result;
     result.files = 1;
     auto docs = parse_documents(text, file, limits, result.diagnostics);
-    sort_by_position(result.diagnostics.begin(), result.diagnostics.end());
+    detail::sort_by_position(result.diagnostics.begin(), result.diagnostics.end());
     finish(docs, result, dependencies);
     return result;
 }
@@ -165,8 +125,9 @@ LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Par
             ++result.files;
             std::size_t first = result.diagnostics.size();
             auto file_docs = parse_documents(*text, file.string(), limits, result.diagnostics);
-            sort_by_position(result.diagnostics.begin() + static_cast<std::ptrdiff_t>(first),
-                             result.diagnostics.end());
+            detail::sort_by_position(
+                result.diagnostics.begin() + static_cast<std::ptrdiff_t>(first),
+                result.diagnostics.end());
             std::move(file_docs.begin(), file_docs.end(), std::back_inserter(docs));
         }
     }

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "load_text.hpp"
 #include "parse_sections.hpp"
 
 namespace edgevisor::manifests::detail {
@@ -302,14 +303,7 @@ ParsedDocument parse_workload(Context& ctx, const yaml::Node& document) {
     MapReader top(ctx, document, "", {"apiVersion", "kind", "metadata", "spec"});
     if (top) {
         for (std::string_view key : {"apiVersion", "kind", "metadata", "spec"}) top.require(key);
-        std::string api_version;
-        if (top.text("apiVersion", api_version) && api_version != "edgevisor/v1")
-            ctx.error(*top.find("apiVersion"), "api-version",
-                      "apiVersion: '" + api_version + "' is not supported (expected edgevisor/v1)");
-        std::string kind;
-        if (top.text("kind", kind) && kind != "Workload")
-            ctx.error(*top.find("kind"), "kind",
-                      "kind: '" + kind + "' is not supported (expected Workload)");
+        check_header(ctx, top, "Workload");
         // metadata first: dependsOn compares against the name.
         if (const yaml::Node* metadata = top.find("metadata")) parse_metadata(ctx, *metadata, doc);
         if (const yaml::Node* spec = top.find("spec")) parse_spec(ctx, *spec, doc);

@@ -1,0 +1,69 @@
+#include "load_text.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "hostile_input.hpp"
+
+namespace edgevisor::manifests::detail {
+
+std::optional<yaml::Documents> load_bounded(std::string_view text, const std::string& file,
+                                            const ParseLimits& limits,
+                                            std::vector<Diagnostic>& out) {
+    if (text.size() > limits.max_document_bytes) {
+        out.push_back(Diagnostic{SourceMark{file, 1, 1}, "file-too-large",
+                                 "the file has " + std::to_string(text.size()) +
+                                     " bytes; the limit is " +
+                                     std::to_string(limits.max_document_bytes)});
+        return std::nullopt;
+    }
+    if (auto deep = find_excess_depth(text, limits.max_depth)) {
+        out.push_back(
+            Diagnostic{SourceMark{file, deep->line, deep->column}, "nesting-depth",
+                       "nesting deeper than " + std::to_string(limits.max_depth) + " levels"});
+        return std::nullopt;
+    }
+    auto parsed = yaml::load_all(text);
+    if (!parsed) {
+        const auto& where = parsed.error().mark;
+        SourceMark mark{file, 1, 1};
+        if (!where.is_null()) mark = SourceMark{file, where.line + 1, where.column + 1};
+        out.push_back(
+            Diagnostic{mark, "yaml-syntax", "YAML syntax error: " + parsed.error().message});
+        return std::nullopt;
+    }
+    return std::move(*parsed);
+}
+
+bool walk_within_limits(Context& ctx, const yaml::Node& document, const ParseLimits& limits) {
+    auto walk = walk_bounded(document, limits.max_nodes, limits.max_depth);
+    if (walk.hit == WalkLimit::none) return true;
+    bool nodes_hit = walk.hit == WalkLimit::nodes;
+    ctx.error(ctx.mark(walk.mark.is_null() ? document.Mark() : walk.mark),
+              nodes_hit ? "alias-expansion" : "nesting-depth",
+              nodes_hit ? "the document expands to more than " + std::to_string(limits.max_nodes) +
+                              " nodes (each use of an alias counts)"
+                        : "nesting (through aliases) deeper than " +
+                              std::to_string(limits.max_depth) + " levels");
+    return false;
+}
+
+void check_header(Context& ctx, const MapReader& top, std::string_view kind) {
+    std::string api_version;
+    if (top.text("apiVersion", api_version) && api_version != "edgevisor/v1")
+        ctx.error(*top.find("apiVersion"), "api-version",
+                  "apiVersion: '" + api_version + "' is not supported (expected edgevisor/v1)");
+    std::string found;
+    if (top.text("kind", found) && found != kind)
+        ctx.error(*top.find("kind"), "kind",
+                  "kind: '" + found + "' is not supported (expected " + std::string(kind) + ")");
+}
+
+void sort_by_position(std::vector<Diagnostic>::iterator begin,
+                      std::vector<Diagnostic>::iterator end) {
+    std::stable_sort(begin, end, [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.mark.line, a.mark.column) < std::tie(b.mark.line, b.mark.column);
+    });
+}
+
+}  // namespace edgevisor::manifests::detail
