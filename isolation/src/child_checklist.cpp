@@ -16,6 +16,7 @@
 #include "child_init.hpp"
 #include "child_plan.hpp"
 #include "child_report.hpp"
+#include "clone.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -27,17 +28,6 @@ namespace {
 
 StepResult errno_step(const char* step, int code, const char* detail = nullptr) noexcept {
     return {step, code, detail};
-}
-
-// The parent blocked all signals around clone so that none of its handlers runs here.
-// Handlers are reset before unblocking; ignored signals would survive execve otherwise.
-void reset_signals() noexcept {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 StepResult wait_for_parent(int sync_fd) noexcept {
@@ -84,7 +74,7 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
         if (!r.ok()) fail_step(report, r);
     };
     check(child_park_report_fd(report, plan.fds));
-    reset_signals();
+    detail::child_reset_signals();
     if (plan.sync_fd >= 0) check(wait_for_parent(plan.sync_fd));
     // Into the cgroup before anything else (only without CLONE_INTO_CGROUP), so that all we
     // allocate is charged to the workload and the cgroup namespace is rooted there.

@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -15,10 +14,15 @@
 
 #include "child_plan.hpp"
 #include "child_report.hpp"
+#include "clone.hpp"
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
 namespace {
+
+using detail::clone3_spawn;
+using detail::clone_spawn;
+using detail::SignalsBlocked;
 
 // Kernel support learnt at run time, shared by all launchers of the process.
 std::atomic<bool> g_no_clone3{false};
@@ -33,43 +37,6 @@ struct Spawned {
     pid_t pid = -1;
     UniqueFd pidfd;
 };
-
-// Blocks every signal in the calling thread for the duration of clone, so the child cannot
-// run one of the parent's handlers before it has reset them.
-class SignalsBlocked {
-  public:
-    SignalsBlocked() {
-        sigset_t all;
-        ::sigfillset(&all);
-        ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
-    }
-    ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
-    SignalsBlocked(const SignalsBlocked&) = delete;
-    SignalsBlocked& operator=(const SignalsBlocked&) = delete;
-
-  private:
-    sigset_t saved_{};
-};
-
-// clone3: returns the pid (0 in the child) or -errno.
-long clone3_spawn(std::uint64_t flags, int cgroup_fd, int* pidfd) {
-    clone_args args{};
-    args.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
-    args.pidfd = reinterpret_cast<std::uint64_t>(pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-    // Fork-like: no new stack, the child continues here on a copy of ours.
-    long rc = ::syscall(SYS_clone3, &args, cgroup_fd >= 0 ? sizeof args : CLONE_ARGS_SIZE_VER0);
-    return rc < 0 ? -errno : rc;
-}
-
-long clone_spawn(std::uint64_t flags) {
-    // The 3rd argument is the parent tid pointer on every architecture's clone() ordering;
-    // we pass none and open the pidfd afterwards (safe: the child cannot be reaped yet).
-    long rc = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr,
-                        nullptr, nullptr);
-    return rc < 0 ? -errno : rc;
-}
 
 class Spawner {
   public:

@@ -8,12 +8,17 @@
 //                                         100+N on SIGTERM
 //   edgevisor-checker orphan MARKER       forks a child "sleep MARKER" and exits at once
 //   edgevisor-checker sleep [MARKER]      sleeps for a long time
+//   edgevisor-checker listen PORT         listens on 127.0.0.1:PORT, prints "listening",
+//                                         accepts and closes connections until killed
+//   edgevisor-checker http PORT CODE...   an HTTP server on 127.0.0.1:PORT answering the
+//                                         n-th request with the n-th CODE (the last repeats)
 //   edgevisor-checker zombies             leaves an orphan that exits, waits, and prints
 //                                         {"zombies":N}: how many zombies its namespace holds
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -23,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -291,6 +297,53 @@ int zombies() {
     return 0;
 }
 
+int listening_socket(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd, 64) != 0) {
+        std::cerr << "listen " << port << ": " << std::strerror(errno) << std::endl;
+        std::exit(1);
+    }
+    std::cout << "listening" << std::endl;
+    return fd;
+}
+
+int listen_forever(int port) {
+    int fd = listening_socket(port);
+    for (;;) {
+        int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client >= 0) ::close(client);
+    }
+}
+
+int serve_http(int port, const std::vector<int>& codes) {
+    int fd = listening_socket(port);
+    for (std::size_t n = 0;; ++n) {
+        int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        char buf[4096];
+        std::string request;
+        while (request.find("\r\n\r\n") == std::string::npos) {
+            ssize_t got = ::read(client, buf, sizeof buf);
+            if (got <= 0) break;
+            request.append(buf, static_cast<std::size_t>(got));
+        }
+        int code = codes.empty() ? 200 : codes[std::min(n, codes.size() - 1)];
+        std::string body = "request " + std::to_string(n + 1) + "\n";
+        std::string reply = "HTTP/1.1 " + std::to_string(code) +
+                            " X\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\nConnection: close\r\n\r\n" + body;
+        (void)!::write(client, reply.data(), reply.size());
+        ::close(client);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -299,6 +352,12 @@ int main(int argc, char** argv) {
     if (mode == "attempt") return attempt(argc, argv);
     if (mode == "exit") return argc > 2 ? std::atoi(argv[2]) : 0;
     if (mode == "signals") return signals();
+    if (mode == "listen" && argc > 2) return listen_forever(std::atoi(argv[2]));
+    if (mode == "http" && argc > 2) {
+        std::vector<int> codes;
+        for (int i = 3; i < argc; ++i) codes.push_back(std::atoi(argv[i]));
+        return serve_http(std::atoi(argv[2]), codes);
+    }
     if (mode == "orphan") return orphan("/proc/self/exe", argc > 2 ? argv[2] : "orphan");
     if (mode == "zombies") return zombies();
     if (mode == "sleep") {
