@@ -3,14 +3,14 @@
 # `edgectl run` starts a process per launch, and its start-up CPU is a product figure (README
 # "Performance"): every shared library costs mapping and symbol relocation (libstdc++ and
 # libspdlog alone were about 3,000 bindings per run). So by default:
-#   - libseccomp, libcap, nettle and libyaml come from their static archives (Debian's -dev
+#   - libseccomp, libcap, nettle and yaml-cpp come from their static archives (Debian's -dev
 #     packages ship them, for every architecture we cross-build);
 #   - spdlog and fmt are compiled in (spdlog in one file: base/src/log.cpp);
 #   - edgectl links libstdc++ and libgcc statically (edgevisor_static_runtime below).
 # What is left is glibc. libseccomp (LGPL-2.1) and nettle (LGPL-3) linked statically: our
 # complete source is public, so anyone can relink against another version (LGPL-2.1 §6).
 # -DEDGEVISOR_STATIC_DEPS=OFF links them shared.
-option(EDGEVISOR_STATIC_DEPS "Link libseccomp, libcap, nettle, libyaml (and libstdc++ into edgectl) statically" ON)
+option(EDGEVISOR_STATIC_DEPS "Link libseccomp, libcap, nettle, yaml-cpp (and libstdc++ into edgectl) statically" ON)
 
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
@@ -18,8 +18,7 @@ pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap)
 # SHA-256 (canonical hash, seccomp cache): no config/provider start-up cost, unlike OpenSSL.
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
-# YAML: libyaml's event parser (manifests/src/yaml_tree.hpp says why not yaml-cpp).
-pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
+find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)
@@ -49,7 +48,7 @@ endfunction()
 edgevisor_dependency(seccomp PkgConfig::SECCOMP seccomp)
 edgevisor_dependency(libcap PkgConfig::LIBCAP cap)
 edgevisor_dependency(nettle PkgConfig::NETTLE nettle)
-edgevisor_dependency(libyaml PkgConfig::LIBYAML yaml)
+edgevisor_dependency(yaml_cpp yaml-cpp yaml-cpp)
 
 # fmt header-only everywhere (its header costs little to compile); spdlog header-only in the
 # one file that includes it (it costs about 5 s of compile per file, so nothing else may).

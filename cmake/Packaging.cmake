@@ -15,7 +15,7 @@ else()
       "libc6 (>= 2.36)"
       "libgcc-s1 (>= 12)"
       "libstdc++6 (>= 12)"
-      "libyaml-0-2"
+      "libyaml-cpp0.7"
       "libseccomp2 (>= 2.5)"
       "libcap2 (>= 1:2.66)"
       "libnettle8")

@@ -21,7 +21,7 @@ set -euo pipefail
 # libstdc++-12-dev is not needed. Add a package here when a library starts using it.
 SYSROOT_PACKAGES=(
     libc6-dev
-    libyaml-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+    libyaml-cpp-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
     libcli11-dev nettle-dev catch2
 )
 

@@ -11,7 +11,7 @@ PACKAGES=(
     # toolchain and build
     build-essential cmake ninja-build ccache pkg-config git file
     # libraries (see DESIGN.md's dependency table)
-    libyaml-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+    libyaml-cpp-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
     libcli11-dev nettle-dev
     # Paho's CMake config asks for libpaho-mqtt-dev and libssl-dev explicitly
     libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev

@@ -164,19 +164,26 @@ struct Walker {
     std::size_t max_depth;
     std::size_t visited = 0;
     WalkResult result;
+    std::vector<yaml::Node> open;  // the collections being walked, outermost first
+    yaml::Node last_quoted;        // the quoted scalar that starts last in the text
 
     bool walk(const yaml::Node& node, std::size_t depth) {
         if (++visited > max_nodes) return stop(WalkLimit::nodes, node);
         if (depth > max_depth) return stop(WalkLimit::depth, node);
-        if (node.IsSequence() || node.IsMap()) {
-            for (auto it = node.begin(); it != node.end(); ++it) {
-                if (node.IsMap()) {
-                    if (!walk(it->first, depth + 1) || !walk(it->second, depth + 1)) return false;
-                } else if (!walk(*it, depth + 1)) {
-                    return false;
-                }
+        if (node.IsQuoted() && (!last_quoted || node.Mark().pos > last_quoted.Mark().pos))
+            last_quoted = node;
+        if (!node.IsSequence() && !node.IsMap()) return true;
+        for (const yaml::Node& outer : open)
+            if (outer.is(node)) return stop(WalkLimit::cycle, node);
+        open.push_back(node);
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            if (node.IsMap()) {
+                if (!walk(it->first, depth + 1) || !walk(it->second, depth + 1)) return false;
+            } else if (!walk(*it, depth + 1)) {
+                return false;
             }
         }
+        open.pop_back();
         return true;
     }
 
@@ -186,15 +193,60 @@ struct Walker {
     }
 };
 
+// The length of a valid UTF-8 sequence starting at text[i], or 0.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) low = 0xA0;   // overlong
+        if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) low = 0x90;   // overlong
+        if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+    for (std::size_t k = i + 2; k < i + length; ++k)
+        if (byte(k) < 0x80 || byte(k) > 0xBF) return 0;
+    return length;
+}
+
 }  // namespace
 
 std::optional<TextPosition> find_excess_depth(std::string_view text, std::size_t max_depth) {
     return DepthScanner(max_depth).scan(text);
 }
 
+std::optional<TextPosition> find_invalid_utf8(std::string_view text, unsigned char& byte) {
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_length(text, i);
+        if (length == 0) {
+            byte = static_cast<unsigned char>(text[i]);
+            return TextPosition{line, static_cast<int>(i - line_start) + 1};
+        }
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
 WalkResult walk_bounded(const yaml::Node& root, std::size_t max_nodes, std::size_t max_depth) {
-    Walker walker{max_nodes, max_depth, 0, {}};
-    walker.walk(root, 1);
+    Walker walker{max_nodes, max_depth, 0, {}, {}, {}};
+    if (walker.walk(root, 1) && walker.last_quoted.IsUnterminated())
+        walker.stop(WalkLimit::open_quote, walker.last_quoted);
     return walker.result;
 }
 

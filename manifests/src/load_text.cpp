@@ -1,6 +1,7 @@
 #include "load_text.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <tuple>
 
 #include "hostile_input.hpp"
@@ -17,6 +18,15 @@ std::optional<yaml::Documents> load_bounded(std::string_view text, const std::st
                                      std::to_string(limits.max_document_bytes)});
         return std::nullopt;
     }
+    unsigned char bad = 0;
+    if (auto where = find_invalid_utf8(text, bad)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", bad);
+        out.push_back(Diagnostic{SourceMark{file, where->line, where->column}, "yaml-syntax",
+                                 std::string("YAML syntax error: invalid UTF-8 (byte ") + hex +
+                                     "); manifests are UTF-8 text"});
+        return std::nullopt;
+    }
     if (auto deep = find_excess_depth(text, limits.max_depth)) {
         out.push_back(
             Diagnostic{SourceMark{file, deep->line, deep->column}, "nesting-depth",
@@ -25,26 +35,49 @@ std::optional<yaml::Documents> load_bounded(std::string_view text, const std::st
     }
     auto parsed = yaml::load_all(text);
     if (!parsed) {
-        const auto& where = parsed.error().mark;
+        const auto& error = parsed.error();
         SourceMark mark{file, 1, 1};
-        if (!where.is_null()) mark = SourceMark{file, where.line + 1, where.column + 1};
-        out.push_back(
-            Diagnostic{mark, "yaml-syntax", "YAML syntax error: " + parsed.error().message});
+        if (!error.mark.is_null())
+            mark = SourceMark{file, error.mark.line + 1, error.mark.column + 1};
+        const bool depth = error.kind == yaml::ParseError::Kind::depth;
+        out.push_back(Diagnostic{mark, depth ? "nesting-depth" : "yaml-syntax",
+                                 depth ? error.message : "YAML syntax error: " + error.message});
         return std::nullopt;
     }
     return std::move(*parsed);
 }
 
+namespace {
+
+// The rule and message for a walk that stopped.
+std::pair<std::string, std::string> walk_message(WalkLimit hit, const ParseLimits& limits) {
+    switch (hit) {
+        case WalkLimit::nodes:
+            return {"alias-expansion", "the document expands to more than " +
+                                           std::to_string(limits.max_nodes) +
+                                           " nodes (each use of an alias counts)"};
+        case WalkLimit::depth:
+            return {"nesting-depth", "nesting (through aliases) deeper than " +
+                                         std::to_string(limits.max_depth) + " levels"};
+        case WalkLimit::cycle:
+            return {"yaml-syntax",
+                    "YAML syntax error: an alias inside the node its anchor names (a cycle)"};
+        case WalkLimit::open_quote:
+        case WalkLimit::none:
+            break;
+    }
+    return {"yaml-syntax",
+            "YAML syntax error: a quoted value has no closing quote (it runs to the end of the "
+            "file)"};
+}
+
+}  // namespace
+
 bool walk_within_limits(Context& ctx, const yaml::Node& document, const ParseLimits& limits) {
     auto walk = walk_bounded(document, limits.max_nodes, limits.max_depth);
     if (walk.hit == WalkLimit::none) return true;
-    bool nodes_hit = walk.hit == WalkLimit::nodes;
-    ctx.error(ctx.mark(walk.mark.is_null() ? document.Mark() : walk.mark),
-              nodes_hit ? "alias-expansion" : "nesting-depth",
-              nodes_hit ? "the document expands to more than " + std::to_string(limits.max_nodes) +
-                              " nodes (each use of an alias counts)"
-                        : "nesting (through aliases) deeper than " +
-                              std::to_string(limits.max_depth) + " levels");
+    auto [rule, message] = walk_message(walk.hit, limits);
+    ctx.error(ctx.mark(walk.mark.is_null() ? document.Mark() : walk.mark), rule, message);
     return false;
 }
 

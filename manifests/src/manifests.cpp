@@ -1,5 +1,5 @@
-// parse_text and load_paths: bounds first (size, nesting), then libyaml, then a bounded walk,
-// then the typed parse of each document, then the checks across documents.
+// parse_text and load_paths: bounds first (size, UTF-8, nesting), then yaml-cpp, then a bounded
+// walk, then the typed parse of each document, then the checks across documents.
 #include "edgevisor/manifests/manifests.hpp"
 
 #include <fcntl.h>

@@ -75,6 +75,7 @@ void parse_metadata(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
                       "metadata.labels: expected a map, got " + describe_type(*labels));
             return;
         }
+        SeenKeys seen;
         for (auto it = labels->begin(); it != labels->end(); ++it) {
             auto key = read_text(ctx, it->first, "metadata.labels");
             if (!key) continue;
@@ -84,9 +85,8 @@ void parse_metadata(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
                           where +
                               ": not a valid label key (1-63 of A-Z, a-z, 0-9, '-', '_', "
                               "'.', alphanumeric at both ends, optional 'prefix/')");
-            else if (meta.labels.contains(*key))
-                ctx.error(it->first, "duplicate-key",
-                          "duplicate key '" + *key + "' in metadata.labels");
+            else
+                seen.add(ctx, it->first, "metadata.labels");
             auto value = read_text(ctx, it->second, where);
             if (value && value->size() > 63)
                 ctx.error(it->second, "label-format",
@@ -123,6 +123,7 @@ void parse_env(Context& ctx, const yaml::Node& node, WorkloadSpec& out) {
         ctx.error(node, "wrong-type", "spec.env: expected a map, got " + describe_type(node));
         return;
     }
+    SeenKeys seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
         auto key = read_text(ctx, it->first, "spec.env");
         if (!key) continue;
@@ -132,10 +133,7 @@ void parse_env(Context& ctx, const yaml::Node& node, WorkloadSpec& out) {
                       where + ": not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)");
             continue;
         }
-        if (out.env.contains(*key)) {
-            ctx.error(it->first, "duplicate-key", "duplicate key '" + *key + "' in spec.env");
-            continue;
-        }
+        if (!seen.add(ctx, it->first, "spec.env")) continue;
         auto value = read_text(ctx, it->second, where);
         if (value) out.env.emplace(*key, std::move(*value));
     }

@@ -201,6 +201,20 @@ std::optional<std::vector<std::string>> read_text_list(Context& ctx, const yaml:
     return out;
 }
 
+std::string first_at(const SourceMark& mark) {
+    return " (first at line " + std::to_string(mark.line) + ", column " +
+           std::to_string(mark.column) + ")";
+}
+
+bool SeenKeys::add(Context& ctx, const yaml::Node& key, const std::string& in) {
+    const std::string& name = key.Scalar();
+    auto [it, added] = first_.try_emplace(name, ctx.mark(key));
+    if (!added)
+        ctx.error(key, "duplicate-key",
+                  "duplicate key '" + name + "' in " + in + first_at(it->second));
+    return added;
+}
+
 MapReader::MapReader(Context& ctx, const yaml::Node& node, std::string path,
                      std::initializer_list<std::string_view> keys)
     : ctx_(ctx), node_(node), path_(std::move(path)) {
@@ -231,7 +245,8 @@ MapReader::MapReader(Context& ctx, const yaml::Node& node, std::string path,
             continue;
         }
         if (find(name) != nullptr) {
-            ctx.error(key, "duplicate-key", "duplicate key '" + name + "' in " + in);
+            ctx.error(key, "duplicate-key",
+                      "duplicate key '" + name + "' in " + in + first_at(key_mark(name)));
             continue;
         }
         entries_.emplace_back(name, std::make_pair(key, value));

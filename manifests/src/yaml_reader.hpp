@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -92,6 +93,20 @@ std::optional<E> read_choice(Context& ctx, const yaml::Node& node, const std::st
                   (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     return std::nullopt;
 }
+
+// Keys met so far in one map and where each was first written: yaml-cpp keeps a duplicate key
+// and reports nothing, so the reader does, naming both positions.
+class SeenKeys {
+  public:
+    // False, with a duplicate-key error at `key` naming the first, when the key was seen.
+    bool add(Context& ctx, const yaml::Node& key, const std::string& in);
+
+  private:
+    std::map<std::string, SourceMark, std::less<>> first_;
+};
+
+// " (first at line L, column C)": the tail of a duplicate-key message.
+std::string first_at(const SourceMark& mark);
 
 // One YAML map and the keys it may have. Construction reports a non-map (wrong-type), unknown
 // keys (with the expected ones and a did-you-mean) and duplicate keys.

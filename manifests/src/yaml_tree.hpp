@@ -1,15 +1,17 @@
-// The YAML documents of a manifest file as a tree of nodes with their positions, built from
-// libyaml's event parser. libyaml is a small C library and several times faster than yaml-cpp
-// on manifests (whose first parse in a process also built dozens of regular expressions):
-// `edgectl run` parses a manifest on every launch, the supervisor thousands on a fleet push.
+// The documents of a manifest file, parsed by yaml-cpp, seen through a small view: the one
+// place that touches the YAML library. The view adds what the reader needs and yaml-cpp does not
+// give: no exception from any access (a missing node is an Undefined Node, not an invalid
+// YAML::Node that throws), an empty value marked right after its ':' or '-' (yaml-cpp marks it
+// where the next token starts, often the next line), and a quoted scalar told from a plain one.
 //
-// Node is a cheap handle into the Documents that made it, which must outlive it. An alias is
-// the node of its anchor (shared, not copied): walk_bounded (hostile_input.hpp) counts each
-// use. The names follow yaml-cpp's (Type, Scalar, Mark, IsMap...), which this replaced.
+// yaml-cpp shares an alias's node with its anchor (not a copy), so a "billion laughs" document
+// loads small: walk_bounded (hostile_input.hpp) counts each use. A Node refers to the text it
+// was parsed from, which must outlive it.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
-#include <deque>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -17,10 +19,11 @@
 
 namespace edgevisor::manifests::detail::yaml {
 
-// Where a node starts: 0-based line and column (callers show them 1-based).
+// Where a node starts: 0-based line, column and byte offset (callers show them 1-based).
 struct Mark {
     int line = -1;
     int column = -1;
+    int pos = -1;
     [[nodiscard]] bool is_null() const { return line < 0; }
 };
 
@@ -28,45 +31,56 @@ struct Mark {
 // Scalar. Undefined: a default-constructed Node (no node at all).
 enum class NodeType { Undefined, Null, Scalar, Sequence, Map };
 
-struct NodeData {
-    NodeType type = NodeType::Null;
-    yaml::Mark mark;
-    std::string scalar;
-    // Sequence: the items. Map: key, value, key, value... in document order (duplicate keys
-    // kept: the reader reports them).
-    std::vector<const NodeData*> children;
-};
-
 class NodeIterator;
 
 class Node {
   public:
     Node() = default;
-    explicit Node(const NodeData* data) : data_(data) {}
+    Node(YAML::Node node, std::string_view text) : node_(std::move(node)), text_(text) {}
+    Node(const Node&) = default;
+    // Rebinds the handle. YAML::Node's own assignment writes into the node it refers to (it
+    // would overwrite the document), so it is never used here.
+    Node& operator=(const Node& other) {
+        node_.reset(other.node_);
+        text_ = other.text_;
+        return *this;
+    }
+    ~Node() = default;
 
     // True for any node that exists (a Null one too); false for "no such node".
-    explicit operator bool() const { return data_ != nullptr; }
-    [[nodiscard]] NodeType Type() const { return data_ ? data_->type : NodeType::Undefined; }
+    explicit operator bool() const { return exists_(); }
+    [[nodiscard]] NodeType Type() const;
     [[nodiscard]] bool IsNull() const { return Type() == NodeType::Null; }
     [[nodiscard]] bool IsScalar() const { return Type() == NodeType::Scalar; }
     [[nodiscard]] bool IsSequence() const { return Type() == NodeType::Sequence; }
     [[nodiscard]] bool IsMap() const { return Type() == NodeType::Map; }
+    // A scalar written in quotes ('...' or "...").
+    [[nodiscard]] bool IsQuoted() const;
+    // A quoted scalar without its closing quote: yaml-cpp 0.7 reads it to the end of the text
+    // instead of refusing it. Costs a scan of the scalar.
+    [[nodiscard]] bool IsUnterminated() const;
     // The text of a scalar; empty for any other node.
     [[nodiscard]] const std::string& Scalar() const;
-    [[nodiscard]] yaml::Mark Mark() const { return data_ ? data_->mark : yaml::Mark{}; }
+    [[nodiscard]] yaml::Mark Mark() const;
     // Items of a sequence, entries of a map, 0 otherwise.
     [[nodiscard]] std::size_t size() const;
     // Item i of a sequence (i < size()).
-    [[nodiscard]] Node operator[](std::size_t i) const { return Node(data_->children[i]); }
+    [[nodiscard]] Node operator[](std::size_t i) const;
     // The value of a map's first entry with this (scalar) key; an Undefined node if none.
     [[nodiscard]] Node operator[](std::string_view key) const;
+    // The same node (an alias and its anchor are).
+    [[nodiscard]] bool is(const Node& other) const;
 
-    // Iterates a sequence's items (*it is the item) or a map's entries (it->first, it->second).
+    // Iterates a sequence's items (*it is the item) or a map's entries (it->first, it->second),
+    // duplicate keys included (yaml-cpp keeps them; the reader reports them).
     [[nodiscard]] NodeIterator begin() const;
     [[nodiscard]] NodeIterator end() const;
 
   private:
-    const NodeData* data_ = nullptr;
+    [[nodiscard]] bool exists_() const { return text_.data() != nullptr; }
+
+    YAML::Node node_;
+    std::string_view text_;  // data() == nullptr: no node
 };
 
 // What a Node iterator yields: the item itself for a sequence; key (first) and value (second)
@@ -78,33 +92,41 @@ struct MapItem : Node {
 
 class NodeIterator {
   public:
-    NodeIterator(const NodeData* parent, std::size_t index);
-    const MapItem& operator*() const { return current_; }
-    const MapItem* operator->() const { return &current_; }
-    NodeIterator& operator++();
-    bool operator==(const NodeIterator& other) const { return index_ == other.index_; }
+    NodeIterator(YAML::const_iterator it, bool map, std::string_view text)
+        : it_(std::move(it)), map_(map), text_(text) {}
+    MapItem operator*() const;
+    struct Arrow {
+        MapItem item;
+        const MapItem* operator->() const { return &item; }
+    };
+    Arrow operator->() const { return Arrow{**this}; }
+    NodeIterator& operator++() {
+        ++it_;
+        return *this;
+    }
+    bool operator==(const NodeIterator& other) const { return it_ == other.it_; }
 
   private:
-    void load();
-
-    const NodeData* parent_;
-    std::size_t index_;
-    MapItem current_;
+    YAML::const_iterator it_;
+    bool map_;
+    std::string_view text_;
 };
 
-// The documents of one text. Movable; the nodes point into `storage`, whose elements never move.
+// The documents of one text; their nodes refer to `text`, which the caller keeps.
 struct Documents {
-    std::deque<NodeData> storage;
     std::vector<Node> roots;  // one per document, in order
 };
 
 struct ParseError {
+    enum class Kind { syntax, depth };
+    Kind kind = Kind::syntax;
     yaml::Mark mark;
-    std::string message;  // libyaml's problem, with its context ("while parsing a flow mapping")
+    std::string message;  // yaml-cpp's problem, made specific where we can ("unknown anchor 'x'")
 };
 
-// Parses every document of the text. Refused: invalid YAML, an alias to an unknown anchor, and
-// an alias inside the very node it names ("&a [*a]": a cycle).
+// Parses every document of the text (yaml-cpp's LoadAll, anchors per document). Refused:
+// invalid YAML, an alias to an unknown anchor, nesting beyond yaml-cpp's own recursion limit,
+// No exception escapes.
 std::expected<Documents, ParseError> load_all(std::string_view text);
 
 }  // namespace edgevisor::manifests::detail::yaml

@@ -104,3 +104,49 @@ TEST_CASE("aliases used reasonably are fine") {
     INFO(messages(result));
     CHECK(result.ok());
 }
+
+// What yaml-cpp throws or quietly accepts becomes one diagnostic with its position; nothing
+// escapes. Exact texts: they are what a person reads.
+TEST_CASE("hostile YAML gives exact messages, never an exception") {
+    CHECK(messages(timed(std::string(100000, '['))) ==
+          "t.yaml:1:64: nesting deeper than 64 levels [nesting-depth]\n");
+    // With the pre-scan out of the way, yaml-cpp's own recursion limit answers.
+    ParseLimits unbounded;
+    unbounded.max_depth = 1000000;
+    CHECK(messages(timed(std::string(5000, '['), unbounded)) ==
+          "t.yaml:1:1: nesting deeper than 500 levels (yaml-cpp's limit) [nesting-depth]\n");
+    std::string bomb = billion_laughs() + "k: &k [";
+    for (int i = 0; i < 1000; ++i) bomb += std::string(i ? "," : "") + "*j";
+    auto laughs = timed(bomb + "]\n");
+    CHECK(messages(laughs) ==
+          "t.yaml:1:38: the document expands to more than 100000 nodes (each use of an alias "
+          "counts) [alias-expansion]\n");
+    CHECK(messages(timed(kHead + "  workingDir: /a\xff\xfe\n")) ==
+          "t.yaml:7:17: YAML syntax error: invalid UTF-8 (byte 0xff); manifests are UTF-8 text "
+          "[yaml-syntax]\n");
+    CHECK(messages(timed(kHead + "  env: {A: \"\xc3\x28\"}\n")) ==
+          "t.yaml:7:13: YAML syntax error: invalid UTF-8 (byte 0xc3); manifests are UTF-8 text "
+          "[yaml-syntax]\n");
+    CHECK(messages(timed(kHead + "  env:\n\tA: b\n")) ==
+          "t.yaml:8:2: YAML syntax error: end of map not found (the line is indented with a tab; "
+          "YAML indents with spaces) [yaml-syntax]\n");
+    CHECK(messages(timed("\tapiVersion: edgevisor/v1\n")) ==
+          "t.yaml:1:12: YAML syntax error: illegal map value (the line is indented with a tab; "
+          "YAML indents with spaces) [yaml-syntax]\n");
+    CHECK(messages(timed(kHead + "  workingDir: \"/srv\n  env: {A: b}\n")) ==
+          "t.yaml:7:15: YAML syntax error: a quoted value has no closing quote (it runs to the "
+          "end of the file) [yaml-syntax]\n");
+    CHECK(messages(timed(kHead + "  workingDir: 'it''s\n")) ==
+          "t.yaml:7:15: YAML syntax error: a quoted value has no closing quote (it runs to the "
+          "end of the file) [yaml-syntax]\n");
+}
+
+TEST_CASE("quotes that close, and valid multi-byte UTF-8, are not mistaken for hostile input") {
+    auto result = timed(kHead +
+                        "  env: {A: 'it''s', B: \"a \\\" b\", C: \"gr\xc3\xbc\xc3\x9f "
+                        "\xe2\x82\xac \xf0\x9f\x98\x80\"}\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    CHECK(result.workloads[0].spec.env.at("A") == "it's");
+    CHECK(result.workloads[0].spec.env.at("B") == "a \" b");
+}
