@@ -25,7 +25,13 @@ struct PasswdEntry {
     std::string home;
 };
 
-// getpwnam_r/getpwuid_r: 0 + null result means "no such user", which has no errno of its own.
+// What getpwnam_r/getgrnam_r and friends return for "no such entry": 0 with a null result, or,
+// when the file itself is missing or unreadable (a busybox or distroless root), one of these
+// (getpwnam_r(3), NOTES). So a bare number works without the files, as runc and Docker do.
+bool is_no_entry(int rc) {
+    return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM;
+}
+
 Result<std::optional<PasswdEntry>> lookup_user(manifests::IdRef ref) {
     if (!ref.id && ref.name.empty()) ref.id = 0;  // not given: root
     passwd pw{};
@@ -33,11 +39,11 @@ Result<std::optional<PasswdEntry>> lookup_user(manifests::IdRef ref) {
     std::vector<char> buf(16384);
     int rc = ref.id ? ::getpwuid_r(*ref.id, &pw, buf.data(), buf.size(), &found)
                     : ::getpwnam_r(ref.name.c_str(), &pw, buf.data(), buf.size(), &found);
-    if (rc != 0)
+    if (!is_no_entry(rc))
         return fail("user", "user(" + (ref.id ? std::to_string(*ref.id) : ref.name) + ")", rc);
-    if (found == nullptr) {
+    if (rc != 0 || found == nullptr) {
         if (ref.id) return std::optional<PasswdEntry>{};  // a bare number needs no passwd entry
-        return fail("user", "user(" + ref.name + "): no such user in the host's passwd");
+        return fail("user", "user(" + ref.name + "): no such user in the host's /etc/passwd");
     }
     return std::optional<PasswdEntry>{PasswdEntry{pw.pw_uid, pw.pw_gid, pw.pw_dir}};
 }
@@ -48,9 +54,9 @@ Result<gid_t> resolve_group(const manifests::IdRef& ref) {
     group* found = nullptr;
     std::vector<char> buf(16384);
     int rc = ::getgrnam_r(ref.name.c_str(), &gr, buf.data(), buf.size(), &found);
-    if (rc != 0) return fail("group", "group(" + ref.name + ")", rc);
-    if (found == nullptr)
-        return fail("group", "group(" + ref.name + "): no such group in the host's group file");
+    if (!is_no_entry(rc)) return fail("group", "group(" + ref.name + ")", rc);
+    if (rc != 0 || found == nullptr)
+        return fail("group", "group(" + ref.name + "): no such group in the host's /etc/group");
     return gr.gr_gid;
 }
 

@@ -78,14 +78,14 @@ TEST_CASE("start failure: mount target missing in a read-only root") {
 TEST_CASE("start failure: unknown user or group name") {
     auto w = checker_workload({});
     w.spec.user.uid = {std::nullopt, "edgevisor-no-such-user"};
-    CHECK(
-        start_error(w) ==
-        "checker: start failed at user(edgevisor-no-such-user): no such user in the host's passwd");
+    CHECK(start_error(w) ==
+          "checker: start failed at user(edgevisor-no-such-user): no such user in the host's "
+          "/etc/passwd");
     auto g = checker_workload({});
     g.spec.user.groups = {{std::nullopt, "edgevisor-no-such-group"}};
     CHECK(start_error(g) ==
           "checker: start failed at group(edgevisor-no-such-group): no such group in the host's "
-          "group file");
+          "/etc/group");
 }
 
 TEST_CASE("start failure: uid not mapped in the user namespace") {

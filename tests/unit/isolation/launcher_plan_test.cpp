@@ -92,7 +92,7 @@ TEST_CASE("identity: names resolve through the host's passwd and group, unknown 
     auto bad = prepare_identity(w, {});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().describe() ==
-          "user(edgevisor-nobody-here): no such user in the host's passwd");
+          "user(edgevisor-nobody-here): no such user in the host's /etc/passwd");
 }
 
 TEST_CASE("identity: rlimit names map to the kernel's, unlimited is RLIM_INFINITY") {
