@@ -118,6 +118,15 @@ Result<std::vector<CgroupSetting>> render_limits(const manifests::Resources& res
     return out;
 }
 
+std::string describe_skipped_limits(std::string_view workload, const SkippedLimits& skipped) {
+    std::string files, controllers;
+    for (const auto& file : skipped.files) files += (files.empty() ? "" : ", ") + file;
+    for (const auto& name : skipped.controllers)
+        controllers += (controllers.empty() ? "" : ", ") + name;
+    return std::string(workload) + ": running without " + files + " (no " + controllers +
+           " controller in " + skipped.mount_point + ")";
+}
+
 Status Cgroup::apply(const manifests::Resources& resources) {
     // Everything that can be checked is checked before the first write.
     auto settings = render_limits(resources);
@@ -127,20 +136,25 @@ Status Cgroup::apply(const manifests::Resources& resources) {
 
     std::string missing;
     std::vector<CgroupSetting> writes;
+    skipped_ = SkippedLimits{{}, {}, mount_point_};
     for (auto& setting : *settings) {
         if (contains(*available, setting.controller)) {
             writes.push_back(std::move(setting));
             continue;
         }
         if (!setting.requested) continue;  // nothing to reset without the controller
-        std::string text = setting.file + " requested but the " + setting.controller +
-                           " controller is not available in " + mount_point_;
         if (allow_missing_controllers_) {
-            log::warn("cgroup {}: {}; running without this limit (allowMissingControllers)", path_,
-                      text);
+            skipped_.files.push_back(setting.file);
+            if (!contains(skipped_.controllers, setting.controller))
+                skipped_.controllers.push_back(setting.controller);
         } else {
-            missing += (missing.empty() ? "" : "; ") + text;
+            missing += (missing.empty() ? "" : "; ") + setting.file + " requested but the " +
+                       setting.controller + " controller is not available in " + mount_point_;
         }
+    }
+    if (!skipped_.empty()) {
+        const std::string_view name = std::string_view(path_).substr(path_.rfind('/') + 1);
+        log::warn("{}", describe_skipped_limits(name, skipped_));
     }
     if (!missing.empty())
         return fail("cgroup.controller",

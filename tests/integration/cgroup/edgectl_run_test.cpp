@@ -114,3 +114,29 @@ TEST_CASE("edgectl run: nothing the workload daemonised survives edgectl's exit"
     CHECK_FALSE(dir_exists(mount->mount_point + "/edgevisor/workloads/cgroup-run-" +
                            std::to_string(::getpid())));
 }
+
+TEST_CASE("edgectl run --allow-missing-controllers: one warning line for the workload") {
+    require_root();
+    auto tree = open_test_tree();
+    auto probe = tree.create_workload("probe");
+    REQUIRE(probe.has_value());
+    auto controllers = probe->controllers();
+    REQUIRE(controllers.has_value());
+    if (!controllers->empty()) skip("this cgroup has controllers; the line would list fewer");
+    Manifest m(
+        "  command: [/bin/true]\n  isolation: {namespaces: [net]}\n"
+        "  resources: {cpu: {max: \"0.5\", weight: 50}, memory: {max: 64Mi, high: 48Mi},\n"
+        "              pids: {max: 16}, io: {weight: 50}, cpuset: \"0\"}\n");
+    auto run = edgectl_run({"--allow-missing-controllers", m.path.string()});
+    INFO(run.out);
+    REQUIRE(run.code == 0);
+    std::size_t lines = 0;
+    for (std::size_t at = 0; (at = run.out.find("running without", at)) != std::string::npos; ++at)
+        ++lines;
+    CHECK(lines == 1);
+    CHECK(run.out.find("cgroup-run-" + std::to_string(::getpid()) +
+                       ": running without cpuset.cpus, cpu.max, cpu.weight, memory.high, "
+                       "memory.max, pids.max, io.weight (no cpuset, cpu, memory, pids, io "
+                       "controller in " +
+                       tree.mount_point() + ")") != std::string::npos);
+}

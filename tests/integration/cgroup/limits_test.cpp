@@ -95,10 +95,20 @@ TEST_CASE("allowMissingControllers runs without the limit and logs a warning") {
         log = capture.text();
     }
     INFO(log);
-    CHECK(log.find(std::string(file_of(controller)) + " requested but the " + controller +
-                   " controller is not available") != std::string::npos);
+    const std::string line = "lenient: running without " + std::string(file_of(controller)) +
+                             " (no " + controller + " controller in " + tree.mount_point() + ")";
     CHECK(log.find("warning") != std::string::npos);
-    CHECK(log.find("running without this limit") != std::string::npos);
+    CHECK(log.find(line) != std::string::npos);
+    CHECK(cgroup->skipped_limits().files == std::vector<std::string>{file_of(controller)});
+}
+
+TEST_CASE("the skipped-limits line names every file and each missing controller once") {
+    isolation::SkippedLimits skipped{{"cpuset.cpus", "cpu.max", "cpu.weight", "memory.max"},
+                                     {"cpuset", "cpu", "memory"},
+                                     "/sys/fs/cgroup/unified"};
+    CHECK(isolation::describe_skipped_limits("sensor-reader", skipped) ==
+          "sensor-reader: running without cpuset.cpus, cpu.max, cpu.weight, memory.max (no "
+          "cpuset, cpu, memory controller in /sys/fs/cgroup/unified)");
 }
 
 TEST_CASE("resources without limits apply cleanly where no controller is available") {

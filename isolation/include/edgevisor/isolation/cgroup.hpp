@@ -62,6 +62,21 @@ struct CgroupOptions {
     bool allow_cgroup_kill = true;
 };
 
+// Requested limits a workload runs without because their controllers are missing
+// (allowMissingControllers): the files in the order they are written, and the controllers they
+// needed, each once.
+struct SkippedLimits {
+    std::vector<std::string> files;        // "cpu.max", "memory.max"
+    std::vector<std::string> controllers;  // "cpu", "memory"
+    std::string mount_point;               // where they are missing
+    [[nodiscard]] bool empty() const { return files.empty(); }
+};
+
+// The one line a person reads for it (edgectl run and the daemon alike):
+// "sensor-reader: running without cpu.max, memory.max (no cpu, memory controller in
+// /sys/fs/cgroup/unified)".
+std::string describe_skipped_limits(std::string_view workload, const SkippedLimits& skipped);
+
 // ---- accounting ------------------------------------------------------------------------
 
 struct CpuStat {  // cpu.stat; the nr_* / throttled_usec fields need the cpu controller
@@ -136,8 +151,11 @@ class Cgroup {
     // Validates everything (controllers present, io devices resolved) before writing anything.
     // A limit whose controller is unavailable fails with step "cgroup.controller" and the
     // message "memory.max requested but the memory controller is not available in <mount>",
-    // unless options.allow_missing_controllers (then: warning logged, limit skipped).
+    // unless options.allow_missing_controllers: then the limit is skipped, and one warning
+    // for the whole workload is logged (describe_skipped_limits) and kept in skipped_limits().
     Status apply(const manifests::Resources& resources);
+    // What the last apply() ran without (empty when every requested limit was written).
+    [[nodiscard]] const SkippedLimits& skipped_limits() const { return skipped_; }
 
     // pids in cgroup.procs (this cgroup only, not descendants).
     [[nodiscard]] Result<std::vector<pid_t>> procs() const;
@@ -171,6 +189,7 @@ class Cgroup {
     bool owned_ = false;
     bool allow_missing_controllers_ = false;
     bool allow_cgroup_kill_ = true;
+    SkippedLimits skipped_;
 };
 
 // ---- stop --------------------------------------------------------------------------------
