@@ -71,3 +71,8 @@ function(edgevisor_static_runtime target)
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc -Wl,--gc-sections)
   endif()
 endfunction()
+
+# The local bus: sdbus-c++ (a shared C++ library: programs linking it use the shared
+# libstdc++, never edgevisor_static_runtime) and libsystemd for sd_bus_path_encode.
+find_package(sdbus-c++ REQUIRED)
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

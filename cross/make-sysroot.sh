@@ -23,6 +23,8 @@ SYSROOT_PACKAGES=(
     libc6-dev
     libyaml-cpp-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
     libcli11-dev nettle-dev catch2
+    # the local bus (telemetry/dbus): sdbus-c++ and libsystemd (sd_bus_path_encode)
+    libsdbus-c++-dev libsystemd-dev
 )
 
 arch=${1:?usage: make-sysroot.sh arm64|armhf}

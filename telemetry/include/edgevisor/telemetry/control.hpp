@@ -93,7 +93,10 @@ struct ApplyResult {
 };
 
 // What a channel may ask of the supervisor. Mutating calls are decided by the adapter's own
-// access check (D-Bus: caller's euid) before they reach here.
+// access check (D-Bus: caller's euid) before they reach here. Errors that a channel names
+// for its peer: an unknown workload name is an Error with code ENOENT (D-Bus:
+// org.edgevisor.Supervisor1.Error.NoSuchWorkload), a refused argument EINVAL (InvalidArgs);
+// any other is a failure whose describe() the peer reads.
 class Control {
   public:
     virtual ~Control() = default;

@@ -1,0 +1,65 @@
+// A client of org.edgevisor.Supervisor1 (what edgectl uses; any D-Bus client can do the same).
+// Blocking calls on one connection of its own; signals are collected by wait().
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/telemetry/control.hpp"
+
+namespace edgevisor::telemetry::dbus {
+
+// Error::step of a failed call, so that a caller can pick its exit status.
+namespace client_error {
+inline constexpr const char* kNotRunning = "not-running";  // no bus, or no edgevisord on it
+inline constexpr const char* kAccessDenied = "access-denied";
+inline constexpr const char* kNoSuchWorkload = "no-such-workload";
+inline constexpr const char* kInvalidArgs = "invalid-args";
+inline constexpr const char* kFailed = "failed";  // the daemon could not do it, or the bus broke
+}  // namespace client_error
+
+// What wait() saw.
+struct Notification {
+    enum class Kind { workload_changed, workload_removed, event, daemon_gone };
+    Kind kind = Kind::event;
+    std::string workload;  // workload_changed, workload_removed
+    Event event;           // event
+};
+
+class Client {
+  public:
+    // `bus`: system, session or a D-Bus address. The connection alone does not tell whether
+    // edgevisord runs: the first call does (client_error::kNotRunning).
+    static Result<std::unique_ptr<Client>> connect(const std::string& bus);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    [[nodiscard]] const std::string& bus() const;
+
+    Result<NodeStatus> status();  // properties and every workload, in two calls
+    Result<WorkloadStatus> workload(const std::string& name);
+    Result<ApplyResult> apply(const std::string& text, const std::string& source, bool dry_run);
+    Status remove(const std::string& name);
+    Status start(const std::string& name);
+    Status stop(const std::string& name);
+    Status restart(const std::string& name);
+    Result<std::vector<Event>> events(std::uint64_t after_seq, std::uint32_t max);
+    Result<std::vector<std::string>> logs(const std::string& name, std::uint32_t lines);
+
+    // Subscribes to the service's signals (and to its name's owner, to see it go); wait()
+    // then returns what arrived within `timeout` (empty when nothing did).
+    Status subscribe();
+    Result<std::vector<Notification>> wait(std::chrono::milliseconds timeout);
+
+  private:
+    struct Impl;
+    explicit Client(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgevisor::telemetry::dbus

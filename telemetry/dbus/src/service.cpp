@@ -1,0 +1,402 @@
+// org.edgevisor.Supervisor1 served with sdbus-c++ 1.2 inside the daemon's loop.
+//
+// sdbus-c++ 1.2 catches only sdbus::Error around a handler; anything else unwinds through
+// sd-bus's C frames and ends the daemon (and catching it around processPendingRequest would
+// leave sd-bus mid-dispatch). So every handler runs inside `guarded`, which turns every
+// exception into an sdbus::Error reply.
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <utility>
+
+#include "access.hpp"
+#include "edgevisor/log.hpp"
+#include "edgevisor/telemetry/dbus.hpp"
+#include "wire.hpp"
+#include "workload_object.hpp"
+
+namespace edgevisor::telemetry::dbus {
+namespace {
+
+constexpr std::uint32_t kMaxEvents = 10000;
+constexpr std::uint32_t kMaxLogLines = 100000;
+// Messages handled per process() call; more waiting shows in poll_data() as deadline "now".
+constexpr int kBatch = 64;
+
+template <typename Body>
+auto guarded(const char* method, Body&& body) {
+    try {
+        return body();
+    } catch (const sdbus::Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        log::error("dbus: {} failed: {}", method, e.what());
+        throw sdbus::Error(wire::kFailed, std::string(method) + ": " + e.what());
+    } catch (...) {
+        log::error("dbus: {} failed with an unknown exception", method);
+        throw sdbus::Error(wire::kFailed, std::string(method) + ": internal error");
+    }
+}
+
+// Control's errors as D-Bus errors: ENOENT (an unknown workload) and EINVAL have names of
+// their own, so clients can tell them from a failure.
+[[noreturn]] void throw_error(const Error& error) {
+    if (error.code == ENOENT) throw sdbus::Error(wire::kNoSuchWorkload, error.message);
+    if (error.code == EINVAL) throw sdbus::Error(wire::kInvalidArgs, error.message);
+    if (error.code == EPERM || error.code == EACCES)
+        throw sdbus::Error(wire::kAccessDenied, error.message);
+    throw sdbus::Error(wire::kFailed, error.describe());
+}
+
+void check(const Status& status) {
+    if (!status) throw_error(status.error());
+}
+
+std::unique_ptr<sdbus::IConnection> connect(const std::string& bus) {
+    if (bus == "system") return sdbus::createSystemBusConnection();
+    if (bus == "session") return sdbus::createSessionBusConnection();
+    return sdbus::createSessionBusConnectionWithAddress(bus);
+}
+
+struct Counts {
+    std::uint32_t total = 0;
+    std::uint32_t running = 0;
+    std::uint32_t failed = 0;
+    bool operator==(const Counts&) const = default;
+};
+
+}  // namespace
+
+int PollData::poll_timeout_ms() const {
+    if (!deadline) return -1;
+    auto left = *deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return ms > 1000000 ? 1000000 : static_cast<int>(ms);
+}
+
+struct Service::Impl {
+    Control& control;
+    BusConfig config;
+    std::unique_ptr<sdbus::IConnection> connection;
+    std::unique_ptr<sdbus::IObject> manager;
+    std::map<std::string, std::unique_ptr<WorkloadObject>, std::less<>> workloads;
+    NodeStatus node;  // node_id, version, groups, layers; workloads live in `workloads`
+    Counts counts;
+
+    Impl(Control& c, BusConfig b) : control(c), config(std::move(b)) {}
+
+    void register_methods();
+    void register_properties();
+    void register_signals();
+    void require_admin(const char* method, std::string_view what);
+    std::uint64_t api_revision() const;
+    void refresh_layers();
+    void refresh_counts();
+    void add_or_update(const WorkloadStatus& status);
+};
+
+void Service::Impl::require_admin(const char* method, std::string_view what) {
+    // The message is valid only inside its handler. Its sender's euid comes from the bus
+    // daemon (GetConnectionCredentials: SO_PEERCRED when the client connected); sdbus-c++
+    // asks for it synchronously, a round trip to the bus daemon, which we trust anyway.
+    const sdbus::Message* message = manager->getCurrentlyProcessedMessage();
+    if (message == nullptr) throw sdbus::Error(wire::kAccessDenied, "no caller");
+    const uid_t euid = message->getCredsEuid();
+    if (!is_admin(euid, config.admin_group)) {
+        log::warn("dbus: {} {} refused for uid {}", method, what, euid);
+        throw sdbus::Error(wire::kAccessDenied,
+                           std::string(method) + " needs root" +
+                               (config.admin_group.empty()
+                                    ? std::string()
+                                    : " or membership of group '" + config.admin_group + "'"));
+    }
+    log::info("dbus: {} {} by uid {}", method, what, euid);
+}
+
+void Service::Impl::register_methods() {
+    using Out = std::vector<wire::Workload>;
+    manager->registerMethod("ListWorkloads")
+        .onInterface(kManagerInterface)
+        .withOutputParamNames("workloads")
+        .implementedAs([this] {
+            return guarded("ListWorkloads", [&] {
+                Out out;
+                out.reserve(workloads.size());
+                for (const auto& [name, object] : workloads)
+                    out.push_back(wire::to_wire(object->status()));
+                return out;
+            });
+        });
+    manager->registerMethod("GetWorkload")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("name")
+        .withOutputParamNames("workload")
+        .implementedAs([this](const std::string& name) {
+            return guarded("GetWorkload", [&] {
+                auto it = workloads.find(name);
+                if (it == workloads.end())
+                    throw sdbus::Error(wire::kNoSuchWorkload, "no workload '" + name + "'");
+                return wire::to_wire(it->second->status());
+            });
+        });
+    manager->registerMethod("Apply")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("text", "source", "dryRun")
+        .withOutputParamNames("outcome", "revision", "plan", "diagnostics")
+        .implementedAs([this](const std::string& text, const std::string& source, bool dry_run) {
+            return guarded("Apply", [&] {
+                require_admin("Apply", dry_run ? "(dry run)" : "");
+                ApplyRequest request{"api", text, source.empty() ? "dbus:Apply" : source, dry_run};
+                ApplyResult result = control.apply(request);
+                std::vector<wire::PlanEntry> plan;
+                for (const auto& entry : result.plan)
+                    plan.emplace_back(entry.workload, entry.action);
+                std::vector<wire::Diagnostic> diagnostics;
+                for (const auto& d : result.diagnostics) diagnostics.push_back(wire::to_wire(d));
+                if (!dry_run) refresh_layers();
+                return std::make_tuple(std::string(wire::outcome_name(result.outcome)),
+                                       result.revision, std::move(plan), std::move(diagnostics));
+            });
+        });
+    struct Verb {
+        const char* method;
+        Status (Control::*call)(std::string_view);
+    };
+    for (Verb verb : {Verb{"Remove", &Control::remove}, Verb{"Start", &Control::start},
+                      Verb{"Stop", &Control::stop}, Verb{"Restart", &Control::restart}}) {
+        manager->registerMethod(verb.method)
+            .onInterface(kManagerInterface)
+            .withInputParamNames("name")
+            .implementedAs([this, verb](const std::string& name) {
+                guarded(verb.method, [&] {
+                    require_admin(verb.method, name);
+                    check((control.*verb.call)(name));
+                    if (verb.call == &Control::remove) refresh_layers();
+                });
+            });
+    }
+    manager->registerMethod("GetEvents")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("afterSeq", "max")
+        .withOutputParamNames("events")
+        .implementedAs([this](std::uint64_t after_seq, std::uint32_t max) {
+            return guarded("GetEvents", [&] {
+                if (max < 1 || max > kMaxEvents)
+                    throw sdbus::Error(wire::kInvalidArgs,
+                                       "max must be 1.." + std::to_string(kMaxEvents));
+                std::vector<wire::Event> out;
+                for (const auto& e : control.events(after_seq, max))
+                    out.push_back(wire::to_wire(e));
+                return out;
+            });
+        });
+    manager->registerMethod("GetLogs")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("name", "lines")
+        .withOutputParamNames("text")
+        .implementedAs([this](const std::string& name, std::uint32_t lines) {
+            return guarded("GetLogs", [&] {
+                if (lines < 1 || lines > kMaxLogLines)
+                    throw sdbus::Error(wire::kInvalidArgs,
+                                       "lines must be 1.." + std::to_string(kMaxLogLines));
+                auto result = control.logs(name, lines);
+                if (!result) throw_error(result.error());
+                return std::move(*result);
+            });
+        });
+}
+
+std::uint64_t Service::Impl::api_revision() const {
+    for (const auto& layer : node.layers)
+        if (layer.name == "api") return layer.revision;
+    return 0;
+}
+
+void Service::Impl::register_properties() {
+    auto constant = [this](const char* name, auto getter) {
+        manager->registerProperty(name)
+            .onInterface(kManagerInterface)
+            .withGetter([getter, name] { return guarded(name, getter); })
+            .withUpdateBehavior(sdbus::Flags::CONST_PROPERTY_VALUE);
+    };
+    auto changing = [this](const char* name, auto getter) {
+        manager->registerProperty(name)
+            .onInterface(kManagerInterface)
+            .withGetter([getter, name] { return guarded(name, getter); })
+            .withUpdateBehavior(sdbus::Flags::EMITS_CHANGE_SIGNAL);
+    };
+    constant("NodeId", [this] { return node.node_id; });
+    constant("Version", [this] { return node.version; });
+    constant("Groups", [this] { return node.groups; });
+    changing("DesiredRevision", [this] { return api_revision(); });
+    changing("Layers", [this] {
+        std::vector<wire::Layer> out;
+        for (const auto& layer : node.layers) out.push_back(wire::to_wire(layer));
+        return out;
+    });
+    changing("WorkloadCount", [this] { return counts.total; });
+    changing("RunningCount", [this] { return counts.running; });
+    changing("FailedCount", [this] { return counts.failed; });
+}
+
+void Service::Impl::register_signals() {
+    manager->registerSignal("WorkloadChanged")
+        .onInterface(kManagerInterface)
+        .withParameters<std::string, sdbus::ObjectPath, std::string, std::string>(
+            "name", "path", "state", "health");
+    manager->registerSignal("WorkloadRemoved")
+        .onInterface(kManagerInterface)
+        .withParameters<std::string, sdbus::ObjectPath>("name", "path");
+    manager->registerSignal("Event")
+        .onInterface(kManagerInterface)
+        .withParameters<std::uint64_t, std::int64_t, std::string, std::string, std::string>(
+            "seq", "unixMs", "workload", "kind", "message");
+}
+
+void Service::Impl::refresh_layers() {
+    NodeStatus now = control.status();
+    std::vector<std::string> changed;
+    const std::uint64_t before = api_revision();
+    std::vector<wire::Layer> old_layers, new_layers;
+    for (const auto& layer : node.layers) old_layers.push_back(wire::to_wire(layer));
+    node.layers = std::move(now.layers);
+    for (const auto& layer : node.layers) new_layers.push_back(wire::to_wire(layer));
+    if (api_revision() != before) changed.emplace_back("DesiredRevision");
+    if (old_layers != new_layers) changed.emplace_back("Layers");
+    if (!changed.empty()) manager->emitPropertiesChangedSignal(kManagerInterface, changed);
+}
+
+void Service::Impl::refresh_counts() {
+    Counts now;
+    for (const auto& [name, object] : workloads) {
+        const std::string& state = object->status().state;
+        ++now.total;
+        if (state == "running") ++now.running;
+        if (state == "failed" || state == "crash-loop") ++now.failed;
+    }
+    std::vector<std::string> changed;
+    if (now.total != counts.total) changed.emplace_back("WorkloadCount");
+    if (now.running != counts.running) changed.emplace_back("RunningCount");
+    if (now.failed != counts.failed) changed.emplace_back("FailedCount");
+    counts = now;
+    if (!changed.empty()) manager->emitPropertiesChangedSignal(kManagerInterface, changed);
+}
+
+void Service::Impl::add_or_update(const WorkloadStatus& status) {
+    auto it = workloads.find(status.name);
+    bool announce = true;
+    if (it == workloads.end())
+        it = workloads.emplace(status.name, std::make_unique<WorkloadObject>(*connection, status))
+                 .first;
+    else
+        announce = it->second->update(status);
+    if (announce)
+        manager->emitSignal("WorkloadChanged")
+            .onInterface(kManagerInterface)
+            .withArguments(status.name, sdbus::ObjectPath(it->second->path()), status.state,
+                           status.health);
+}
+
+Result<std::unique_ptr<Service>> Service::open(Control& control, const BusConfig& config) {
+    auto impl = std::make_unique<Impl>(control, config);
+    try {
+        impl->connection = connect(config.bus);
+        impl->manager = sdbus::createObject(*impl->connection, kManagerPath);
+        impl->register_methods();
+        impl->register_properties();
+        impl->register_signals();
+        impl->manager->finishRegistration();
+        impl->manager->addObjectManager();
+        NodeStatus node = control.status();
+        for (const auto& status : node.workloads)
+            impl->workloads.emplace(status.name,
+                                    std::make_unique<WorkloadObject>(*impl->connection, status));
+        node.workloads.clear();
+        impl->node = std::move(node);
+        impl->refresh_counts();
+        // Last: a client that sees the name finds every object in place.
+        impl->connection->requestName(kServiceName);
+    } catch (const sdbus::Error& e) {
+        std::string why = e.getMessage();
+        if (e.getName().find("EEXIST") != std::string::npos)
+            why = std::string(kServiceName) + " is owned by another process (another edgevisord?)";
+        return fail("dbus.open", describe_bus(config.bus) + ": " + why);
+    } catch (const std::exception& e) {
+        return fail("dbus.open", describe_bus(config.bus) + ": " + e.what());
+    }
+    log::info("dbus: serving {} on {}", kServiceName, describe_bus(config.bus));
+    return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Service::~Service() {
+    // Objects go before the connection that they are registered on.
+    impl_->workloads.clear();
+    impl_->manager.reset();
+}
+
+Result<PollData> Service::poll_data() const {
+    try {
+        const auto data = impl_->connection->getEventLoopPollData();
+        PollData out{data.fd, data.events, std::nullopt};
+        if (data.timeout_usec != UINT64_MAX)
+            out.deadline =
+                std::chrono::steady_clock::time_point(std::chrono::microseconds(data.timeout_usec));
+        return out;
+    } catch (const sdbus::Error& e) {
+        return fail("dbus.poll", e.getMessage());
+    }
+}
+
+Status Service::process() {
+    try {
+        for (int i = 0; i < kBatch; ++i)
+            if (!impl_->connection->processPendingRequest()) break;
+        return {};
+    } catch (const std::exception& e) {
+        return fail("dbus.process", describe_bus(impl_->config.bus) + ": " + e.what());
+    }
+}
+
+void Service::workload_changed(const WorkloadStatus& status) {
+    try {
+        impl_->add_or_update(status);
+        impl_->refresh_counts();
+    } catch (const std::exception& e) {
+        log::warn("{}: D-Bus update not sent: {}", status.name, e.what());
+    }
+}
+
+void Service::workload_removed(std::string_view name) {
+    try {
+        auto it = impl_->workloads.find(name);
+        if (it == impl_->workloads.end()) return;
+        const std::string path = it->second->path();
+        impl_->workloads.erase(it);
+        impl_->manager->emitSignal("WorkloadRemoved")
+            .onInterface(kManagerInterface)
+            .withArguments(std::string(name), sdbus::ObjectPath(path));
+        impl_->refresh_counts();
+    } catch (const std::exception& e) {
+        log::warn("{}: D-Bus removal not sent: {}", name, e.what());
+    }
+}
+
+void Service::event(const Event& event) {
+    try {
+        impl_->manager->emitSignal("Event")
+            .onInterface(kManagerInterface)
+            .withArguments(event.seq, event.unix_ms, event.workload, event.kind, event.message);
+        // Node-level events (a document applied or rejected from any channel) may change the
+        // layers; a workload's events do not.
+        if (event.workload.empty()) impl_->refresh_layers();
+    } catch (const std::exception& e) {
+        log::warn("{}: D-Bus event not sent: {}", event.workload, e.what());
+    }
+}
+
+}  // namespace edgevisor::telemetry::dbus
