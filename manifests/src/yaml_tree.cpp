@@ -180,15 +180,17 @@ NodeIterator Node::end() const {
                         text_);
 }
 
-MapItem NodeIterator::operator*() const {
-    MapItem item;
+const MapItem& NodeIterator::operator*() const {
+    if (loaded_) return current_;
+    const auto& value = *it_;
     if (map_) {
-        item.first = Node(it_->first, text_);
-        item.second = Node(it_->second, text_);
+        current_.first = Node(value.first, text_);
+        current_.second = Node(value.second, text_);
     } else {
-        static_cast<Node&>(item) = Node(*it_, text_);
+        static_cast<Node&>(current_) = Node(value, text_);
     }
-    return item;
+    loaded_ = true;
+    return current_;
 }
 
 std::expected<Documents, ParseError> load_all(std::string_view text) {

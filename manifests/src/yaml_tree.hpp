@@ -94,14 +94,13 @@ class NodeIterator {
   public:
     NodeIterator(YAML::const_iterator it, bool map, std::string_view text)
         : it_(std::move(it)), map_(map), text_(text) {}
-    MapItem operator*() const;
-    struct Arrow {
-        MapItem item;
-        const MapItem* operator->() const { return &item; }
-    };
-    Arrow operator->() const { return Arrow{**this}; }
+    // The item at this position, built once (yaml-cpp builds a node and a pair on each
+    // dereference: the reader reads it->first and it->second).
+    const MapItem& operator*() const;
+    const MapItem* operator->() const { return &**this; }
     NodeIterator& operator++() {
         ++it_;
+        loaded_ = false;
         return *this;
     }
     bool operator==(const NodeIterator& other) const { return it_ == other.it_; }
@@ -110,6 +109,8 @@ class NodeIterator {
     YAML::const_iterator it_;
     bool map_;
     std::string_view text_;
+    mutable bool loaded_ = false;
+    mutable MapItem current_;
 };
 
 // The documents of one text; their nodes refer to `text`, which the caller keeps.

@@ -36,6 +36,10 @@ TEST_CASE("discovery finds this host's cgroup2 mount and our cgroup") {
     CHECK(fs.f_type == CGROUP2_SUPER_MAGIC);
     CHECK(mount->own_cgroup == isolation::parse_own_cgroup(slurp("/proc/self/cgroup")));
     CHECK(dir_exists(mount->mount_point + mount->own_cgroup));
+    // The quick probe of the usual places agrees with /proc/self/mountinfo (here: one cgroup2
+    // mount, at /sys/fs/cgroup or /sys/fs/cgroup/unified).
+    CHECK(mount->mount_point ==
+          isolation::parse_cgroup2_mount_point(slurp("/proc/self/mountinfo")));
 }
 
 TEST_CASE("a standalone tree creates <mount>/<subtree>/workloads and removes it on close") {
