@@ -75,15 +75,10 @@ Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolatio
         plan.keep |= std::uint64_t{1} << cap.number;
     }
     // Without no_new_privs the kernel lets only a CAP_SYS_ADMIN holder install a seccomp
-    // filter, and child_load_seccomp runs after the sets are reduced.
+    // filter, and child_load_seccomp runs after the sets are reduced: hold it until then.
     const bool filtered = isolation.seccomp.profile != manifests::SeccompProfile::unconfined;
-    if (filtered && !plan.no_new_privileges && !kept(plan, CAP_SYS_ADMIN)) {
-        return fail("capabilities",
-                    "noNewPrivileges: false with a seccomp profile needs CAP_SYS_ADMIN in "
-                    "capabilities.add (the kernel refuses the filter otherwise); keep "
-                    "noNewPrivileges or use seccomp profile unconfined",
-                    EINVAL);
-    }
+    if (filtered && !plan.no_new_privileges && !kept(plan, CAP_SYS_ADMIN))
+        plan.retained = std::uint64_t{1} << CAP_SYS_ADMIN;
     return plan;
 }
 
@@ -100,21 +95,27 @@ int child_lock_securebits(const CapabilityPlan& plan) noexcept {
     return 0;
 }
 
-int child_apply_sets(const CapabilityPlan& plan) noexcept {
+namespace {
+
+// capset: effective = permitted = `held`; inheritable = keep for a non-root workload (ambient
+// requires it), nothing for root (it gets its sets from the bounding set at exec).
+int set_sets(const CapabilityPlan& plan, std::uint64_t held) noexcept {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
-    const auto low = static_cast<std::uint32_t>(plan.keep & 0xffffffffU);
-    const auto high = static_cast<std::uint32_t>(plan.keep >> 32);
-    data[0].effective = data[0].permitted = low;
-    data[1].effective = data[1].permitted = high;
-    // Only a non-root workload needs inheritable (ambient requires it); root gets its sets
-    // from the bounding set at exec.
+    data[0].effective = data[0].permitted = static_cast<std::uint32_t>(held & 0xffffffffU);
+    data[1].effective = data[1].permitted = static_cast<std::uint32_t>(held >> 32);
     if (plan.non_root) {
-        data[0].inheritable = low;
-        data[1].inheritable = high;
+        data[0].inheritable = static_cast<std::uint32_t>(plan.keep & 0xffffffffU);
+        data[1].inheritable = static_cast<std::uint32_t>(plan.keep >> 32);
     }
     if (::syscall(SYS_capset, &header, data) != 0) return errno;
+    return 0;
+}
 
+}  // namespace
+
+int child_apply_sets(const CapabilityPlan& plan) noexcept {
+    if (int rc = set_sets(plan, plan.keep | plan.retained); rc != 0) return rc;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return errno;
     if (!plan.non_root) return 0;
     for (int cap = 0; cap <= plan.last_cap; ++cap) {
@@ -122,6 +123,10 @@ int child_apply_sets(const CapabilityPlan& plan) noexcept {
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) return errno;
     }
     return 0;
+}
+
+int child_drop_retained(const CapabilityPlan& plan) noexcept {
+    return plan.retained == 0 ? 0 : set_sets(plan, plan.keep);
 }
 
 int child_set_no_new_privs(const CapabilityPlan& plan) noexcept {

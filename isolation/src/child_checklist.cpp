@@ -105,7 +105,13 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // Seccomp last, so its policy need not allow any of the setup calls above (mount,
     // pivot_root, setresuid, capset...); only write (the report) and execve follow.
     if (plan.seccomp) check(errno_step("seccomp", child_load_seccomp(*plan.seccomp)));
-    if (plan.init) child_run_init(plan.identity, report);
+    // A capability retained for loading the filter (noNewPrivileges: false) goes now. execve
+    // drops it by itself (it is in neither the bounding, inheritable nor ambient set), so only
+    // init, which keeps running as pid 1, calls capset (its profile must allow it).
+    if (plan.init) {
+        check(errno_step("capabilities", child_drop_retained(plan.caps)));
+        child_run_init(plan.identity, report);
+    }
     ::execve(plan.identity.argv[0], plan.identity.argv.data(), plan.identity.envp.data());
     fail_step(report, {"execve", errno, plan.identity.argv[0]});
 }

@@ -90,6 +90,34 @@ TEST_CASE("checker sees the five sets, no_new_privs and the filter: root and non
             CHECK(s[set] == kNet);
         }
     }
+    // The kernel loads a filter without no_new_privs only for a CAP_SYS_ADMIN holder: the
+    // launcher holds it for that and drops it; the workload never has it in any set.
+    SECTION("a filter with noNewPrivileges off: CAP_SYS_ADMIN is gone by exec, root and not") {
+        for (bool root : {true, false}) {
+            INFO((root ? "root" : "nobody"));
+            auto w = with_profile(manifests::SeccompProfile::default_profile, net_caps());
+            w.spec.isolation.no_new_privileges = false;
+            if (!root) as_nobody(w);
+            auto s = status_of(w);
+            CHECK(s["Seccomp"] == "2");
+            CHECK(s["NoNewPrivs"] == "0");
+            CHECK(s["CapBnd"] == kNet);
+            CHECK(s["CapPrm"] == kNet);
+            CHECK(s["CapEff"] == kNet);
+            CHECK(s["CapAmb"] == (root ? kNone : kNet));
+        }
+    }
+    SECTION("the same with init: pid 1, which never execs, drops it after the filter") {
+        require_native("seccomp");
+        auto w = with_profile(manifests::SeccompProfile::default_profile);
+        w.spec.isolation.no_new_privileges = false;
+        w.spec.isolation.init = true;
+        w.spec.command = {"/bin/busybox", "sh", "-c",
+                          "grep -E '^(Cap(Prm|Eff|Bnd)|Seccomp):' /proc/1/status"};
+        auto out = run(w);
+        CHECK(out.out == "CapPrm:\t" + kNone + "\nCapEff:\t" + kNone + "\nCapBnd:\t" + kNone +
+                             "\nSeccomp:\t2\n");
+    }
     SECTION("unconfined, noNewPrivileges off") {
         auto w = with_profile(manifests::SeccompProfile::unconfined);
         w.spec.isolation.no_new_privileges = false;
