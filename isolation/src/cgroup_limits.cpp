@@ -17,6 +17,7 @@ namespace {
 // The kernel refuses cpu.max quotas below 1 ms per period.
 constexpr std::uint64_t kMinQuotaUs = 1000;
 constexpr std::uint64_t kDefaultPeriodUs = 100000;
+constexpr std::uint64_t kDefaultPidsMax = 4096;
 
 std::string or_max(const std::optional<std::uint64_t>& value) {
     return value ? std::to_string(*value) : std::string("max");
@@ -113,7 +114,10 @@ Result<std::vector<CgroupSetting>> render_limits(const manifests::Resources& res
     add(out, "memory.high", or_max(memory.high), "memory", memory.high.has_value());
     add(out, "memory.max", or_max(memory.max), "memory", memory.max.has_value());
     add(out, "memory.swap.max", or_max(memory.swap_max), "memory", memory.swap_max.has_value());
-    add(out, "pids.max", or_max(resources.pids.max), "pids", resources.pids.max.has_value());
+    // Root ignores RLIMIT_NPROC: without a cgroup limit a fork bomb in one workload takes the
+    // node's pid space. Written wherever the pids controller exists (README: Resources).
+    add(out, "pids.max", std::to_string(resources.pids.max.value_or(kDefaultPidsMax)), "pids",
+        resources.pids.max.has_value());
     if (auto ok = render_io(resources.io, resolve, out); !ok) return std::unexpected(ok.error());
     return out;
 }

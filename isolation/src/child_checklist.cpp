@@ -102,6 +102,13 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     check(errno_step("no_new_privs", child_set_no_new_privs(plan.caps)));
     check(child_setup_fds(plan.fds, report));
 
+    // The init never execs: it is a copy of the supervisor's process, and dumpable it would give
+    // the workload /proc/1/mem (that memory, read-write), /proc/1/environ and /proc/1/exe (the
+    // supervisor's binary). Not dumpable, those need CAP_SYS_PTRACE over the supervisor.
+    // Set after the last uid change (which resets the flag) and before seccomp.
+    if (plan.init && ::prctl(PR_SET_DUMPABLE, 0) != 0)
+        fail_step(report, {"init", errno, "dumpable"});
+
     // Seccomp last, so its policy need not allow any of the setup calls above (mount,
     // pivot_root, setresuid, capset...); only write (the report) and execve follow.
     if (plan.seccomp) check(errno_step("seccomp", child_load_seccomp(*plan.seccomp)));

@@ -15,6 +15,7 @@
 #include "child_plan.hpp"
 #include "child_report.hpp"
 #include "clone.hpp"
+#include "edgevisor/isolation/warnings.hpp"
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::isolation {
@@ -149,7 +150,9 @@ Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& o
     if (!identity) return std::unexpected(identity.error());
     plan.identity = std::move(*identity);
     auto rootfs =
-        prepare_rootfs(iso, plan.ns.mount, MountPrepareOptions{options.allow_mount_setattr});
+        prepare_rootfs(iso, plan.ns.mount,
+                       MountPrepareOptions{options.allow_mount_setattr, options.runtime_dir,
+                                           options.supervisor_paths});
     if (!rootfs) return std::unexpected(rootfs.error());
     plan.rootfs = std::move(*rootfs);
     auto caps = prepare_capabilities(iso, plan.identity.uid);
@@ -183,6 +186,8 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     const auto& workload = *request.workload;
     auto plan = prepare(request, options_);
     if (!plan) return std::unexpected(start_failed(workload, plan.error()));
+    for (const auto& warning : isolation_warnings(workload))
+        log::warn("{}: {}", workload.metadata.name, warning);
 
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0)

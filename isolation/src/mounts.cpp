@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "mounts.hpp"
 
@@ -44,13 +45,40 @@ int remount_read_only(int fd) noexcept {
 
 namespace {
 
-// Opens a target, creating it (one level) when missing. A read-only root refuses the creation
-// with EROFS, which is reported as the target's error.
+// Opens the directory `rel` beneath the root, creating each missing component (0755) on the
+// way, one level at a time without following symlinks. Allocation-free: `rel` is copied into
+// a buffer on the stack and cut at each slash.
+int open_dir_creating(int root, const char* rel) noexcept {
+    char path[4096];
+    std::size_t length = std::strlen(rel);
+    if (length >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    std::memcpy(path, rel, length + 1);
+    int dir = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+    for (char* component = path; dir >= 0 && *component != '\0';) {
+        char* slash = std::strchr(component, '/');
+        if (slash != nullptr) *slash = '\0';
+        int next = open_beneath(dir, component, true);
+        if (next < 0 && errno == ENOENT && ::mkdirat(dir, component, 0755) == 0)
+            next = open_beneath(dir, component, true);
+        int saved = errno;
+        ::close(dir);
+        errno = saved;
+        dir = next;
+        if (slash == nullptr) break;
+        component = slash + 1;
+    }
+    return dir;
+}
+
+// Opens a target, creating it (and missing directories on the way) when missing. A read-only
+// root refuses the creation with EROFS, which is reported as the target's error.
 int open_or_create_target(int root, const MountOp& op) noexcept {
     int fd = open_beneath(root, op.target_rel.c_str(), false);
     if (fd >= 0 || errno != ENOENT) return fd;
-    int parent = op.parent_rel.empty() ? ::fcntl(root, F_DUPFD_CLOEXEC, 0)
-                                       : open_beneath(root, op.parent_rel.c_str(), true);
+    int parent = open_dir_creating(root, op.parent_rel.c_str());
     if (parent < 0) return -1;
     int rc = 0;
     if (op.create_dir) {

@@ -33,6 +33,9 @@ struct MountOp {
     std::string source;
     bool read_only = false;
     std::string data;  // tmpfs options "size=...,mode=..."
+    // A host path hidden by an empty tmpfs: writable while the manifest's mounts are put in
+    // place (their targets may lie below it), made read-only once they are.
+    bool seal_read_only = false;
     // A read-only bind: every mount below it too (a source with submounts), in one
     // mount_setattr call (Linux 5.12+), else by remounting each of ro_submounts.
     bool use_mount_setattr = true;
@@ -63,6 +66,8 @@ struct RootfsPlan {
 
 struct MountPrepareOptions {
     bool allow_mount_setattr = true;
+    std::string runtime_dir = "/run/edgevisor";  // holds the staging directory
+    std::vector<std::string> supervisor_paths;   // hidden from a workload on the host's root
 };
 
 Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mount_namespace,

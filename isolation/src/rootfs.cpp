@@ -11,30 +11,47 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "edgevisor/log.hpp"
+#include "edgevisor/unique_fd.hpp"
 #include "mounts.hpp"
 
 namespace edgevisor::isolation {
 namespace {
 
-// Where the root is bound before pivot_root. Only our mount namespace sees the bind; the host
-// sees an empty directory.
-std::string stage_directory() {
+// Checks one level of the staging path: created if missing, then opened without following a
+// symlink and accepted only when it is our own and nobody else may write to it.
+Status check_stage_level(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    UniqueFd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+    if (!fd) return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
     struct stat st {};
-    std::string base =
-        ::stat("/run", &st) == 0 && S_ISDIR(st.st_mode) ? "/run/edgevisor" : "/tmp/edgevisor";
+    if (::fstat(fd.get(), &st) != 0) return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return fail("rootfs_stage",
+                    "rootfs_stage(" + dir + "): owned by uid " + std::to_string(st.st_uid) +
+                        " or writable by others; refusing to mount there",
+                    EPERM);
     // 0755: root inside a user namespace is not the host's root and must still traverse these.
     // They stay empty on the host; nothing is secret here.
-    std::string stage = base + "/rootfs-stage";
-    for (const auto& dir : {base, stage}) {
-        ::mkdir(dir.c_str(), 0755);
-        ::chmod(dir.c_str(), 0755);
-    }
+    if (::fchmod(fd.get(), 0755) != 0)
+        return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    return {};
+}
+
+// Where the root is bound before pivot_root: <runtime dir>/rootfs-stage. Only our mount
+// namespace sees the bind; the host sees an empty directory. There is no fallback to /tmp,
+// where another user could have put a directory or a symlink of their own.
+Result<std::string> stage_directory(const std::string& runtime_dir) {
+    std::string stage = runtime_dir + "/rootfs-stage";
+    for (const auto& dir : {runtime_dir, stage})
+        if (auto st = check_stage_level(dir); !st) return std::unexpected(st.error());
     return stage;
 }
 
@@ -125,6 +142,60 @@ Result<MountOp> manifest_op(const manifests::Mount& m) {
     return op;
 }
 
+// With the host's root, what systemd's PrivateTmp=, ProtectHome=tmpfs and a fresh /run give:
+// the workload sees no other program's temporary files, sockets or home directories.
+struct HostPrivatePath {
+    const char* path;
+    const char* data;  // tmpfs options
+    bool hide;         // empty and read-only (else a fresh writable tmpfs)
+};
+constexpr HostPrivatePath kHostPrivatePaths[] = {
+    {"/tmp", "mode=1777,size=25%", false}, {"/var/tmp", "mode=1777,size=25%", false},
+    {"/run", "mode=755,size=10%", false},  {"/var/run", "mode=755,size=10%", false},
+    {"/home", "mode=755,size=1m", true},   {"/root", "mode=755,size=1m", true},
+};
+constexpr const char* kHideData = "mode=755,size=1m";
+
+bool is_real_directory(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool under(const std::string& path, const std::string& dir) {
+    return path == dir || path.starts_with(dir + "/");
+}
+
+// The tmpfs mounts that give a workload on the host's root its private view. A path missing on
+// the host or a symlink (/var/run -> /run) is left alone; a path the manifest mounts on itself
+// is the manifest's; a supervisor path under a fresh tmpfs is gone already.
+Result<std::vector<MountOp>> host_private_mounts(const manifests::Isolation& isolation,
+                                                 const std::vector<std::string>& hidden) {
+    auto wanted = [&](const std::string& path) {
+        return is_real_directory(path) &&
+               std::none_of(isolation.mounts.begin(), isolation.mounts.end(),
+                            [&](const manifests::Mount& m) { return m.target == path; });
+    };
+    std::vector<MountOp> out;
+    auto add = [&](const std::string& path, const char* data, bool hide) -> Status {
+        auto op = target_op(MountKind::tmpfs, path);
+        if (!op) return std::unexpected(op.error());
+        op->data = data;
+        op->seal_read_only = hide;
+        out.push_back(std::move(*op));
+        return {};
+    };
+    for (const auto& p : kHostPrivatePaths)
+        if (wanted(p.path))
+            if (auto st = add(p.path, p.data, p.hide); !st) return std::unexpected(st.error());
+    for (const auto& path : hidden) {
+        bool fresh = std::any_of(std::begin(kHostPrivatePaths), std::end(kHostPrivatePaths),
+                                 [&](const HostPrivatePath& p) { return under(path, p.path); });
+        if (!fresh && wanted(path))
+            if (auto st = add(path, kHideData, true); !st) return std::unexpected(st.error());
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mount_namespace,
@@ -138,7 +209,9 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     plan.enabled = true;
     plan.source = isolation.rootfs.path;
     plan.read_only = isolation.rootfs.read_only;
-    plan.stage = stage_directory();
+    auto stage = stage_directory(options.runtime_dir);
+    if (!stage) return std::unexpected(stage.error());
+    plan.stage = std::move(*stage);
     plan.use_mount_setattr = options.allow_mount_setattr && kernel_has_mount_setattr();
     // Without mount_setattr, read-only trees are remounted mount by mount: list them once.
     const auto mounts = plan.use_mount_setattr ? std::vector<std::string>{} : mount_points();
@@ -153,6 +226,11 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
         auto op = target_op(kind, target);
         if (!op) return std::unexpected(op.error());
         plan.mounts.push_back(std::move(*op));
+    }
+    if (plan.source == "/") {
+        auto private_mounts = host_private_mounts(isolation, options.supervisor_paths);
+        if (!private_mounts) return std::unexpected(private_mounts.error());
+        for (auto& op : *private_mounts) plan.mounts.push_back(std::move(op));
     }
     for (const auto& m : isolation.mounts) {
         auto op = manifest_op(m);
@@ -170,12 +248,11 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     return plan;
 }
 
-namespace {}  // namespace
-
 StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     if (!plan.enabled) return step_ok;
-    // rslave: host mount events (a USB stick unmounted) still reach us, ours never reach the host.
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+    // rprivate: no mount event crosses in either direction. A slave would receive the host's
+    // later mounts, read-write whatever our root's flags (a shared host / is systemd's default).
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         return {"mount_propagation", errno, "/"};
     if (::mount(plan.source.c_str(), plan.stage.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
         return {"pivot_root", errno, plan.source.c_str()};
@@ -189,6 +266,13 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     }
     for (const auto& op : plan.mounts) {
         if (auto r = child_mount_one(root, op); !r.ok()) return r;
+    }
+    for (const auto& op : plan.mounts) {
+        if (!op.seal_read_only) continue;
+        int top = open_beneath(root, op.target_rel.c_str(), true);
+        int rc = top < 0 ? errno : remount_read_only(top);
+        if (top >= 0) ::close(top);
+        if (rc != 0) return {"mount_tmpfs", rc, op.target.c_str()};
     }
     if (auto r = child_mask_proc(root); !r.ok()) return r;
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "edgectl_commands.hpp"
+#include "edgevisor/isolation/warnings.hpp"
 #include "edgevisor/manifests/manifests.hpp"
 
 namespace edgevisor::edgectl {
@@ -35,6 +36,11 @@ int validate(const std::vector<std::string>& args) {
                      plural(result.files, "file").c_str());
         return unreadable ? kExitUnreadable : kExitInvalid;
     }
+    // Warnings go with the diagnostics (stderr) and do not change the exit status.
+    for (const auto& w : result.workloads)
+        for (const auto& warning : isolation::isolation_warnings(w))
+            std::fprintf(stderr, "%s:%d:%d: warning: %s: %s\n", w.source.file.c_str(),
+                         w.source.line, w.source.column, w.metadata.name.c_str(), warning.c_str());
     std::printf("ok: %s in %s\n", plural(result.workloads.size(), "workload").c_str(),
                 plural(result.files, "file").c_str());
     return 0;

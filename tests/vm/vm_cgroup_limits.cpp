@@ -52,6 +52,18 @@ spec:
     CHECK(*stats.memory_peak >= 16 * kMiB);
 }
 
+TEST_CASE("pids.max: 4096 by default when the manifest sets no limit") {
+    require_vm();
+    auto plain = manifest(R"(
+metadata: {name: pids-default}
+spec:
+  command: ["@WORKLOAD@", exit, "0"]
+)");
+    auto tree = open_tree();
+    auto cgroup = cgroup_for(tree, plain);
+    CHECK(read_file(cgroup.path() + "/pids.max") == "4096");
+}
+
 TEST_CASE("pids.max: a fork bomb is stopped and the guest stays responsive") {
     require_vm();
     auto bomb = manifest(R"(

@@ -159,3 +159,16 @@ TEST_CASE("edgectl validate: no path is a usage error") {
     CHECK(result.code != 0);
     CHECK_THAT(result.err, Catch::Contains("paths is required"));
 }
+
+TEST_CASE(
+    "edgectl validate: leaving out the pid namespace is valid, with a warning that says why") {
+    TempDir dir;
+    auto file =
+        dir.write("open.yaml", workload("open", "  isolation: {namespaces: [mount, net]}\n"));
+    auto result = run_edgectl({"validate", file});
+    CHECK(result.code == 0);
+    CHECK(result.out == "ok: 1 workload in 1 file\n");
+    CHECK_THAT(result.err,
+               Catch::Contains(file + ":1:1: warning: open: isolation.namespaces: without 'pid' "
+                                      "the workload sees every host process"));
+}

@@ -45,7 +45,7 @@ manifests::Workload checker_workload(std::vector<std::string> args) {
     return w;
 }
 
-RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions options,
+Started start(const manifests::Workload& workload, isolation::LauncherOptions options,
               isolation::LaunchRequest request) {
     require_root();
     int pipe_fds[2];
@@ -57,18 +57,27 @@ RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions op
     isolation::Launcher launcher(options);
     auto process = launcher.launch(request);
     if (!process) FAIL("launch failed: " << process.error().describe());
-    write_end.reset();
+    return Started{std::move(*process), std::move(read_end)};
+}
+
+RunOutput finish(Started& started) {
     RunOutput result;
     char buf[65536];
-    for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+    for (ssize_t n; (n = ::read(started.stdout_read.get(), buf, sizeof buf)) != 0;) {
         if (n < 0 && errno == EINTR) continue;
         REQUIRE(n > 0);
         result.out.append(buf, static_cast<std::size_t>(n));
     }
-    auto status = isolation::wait_exit(*process);
+    auto status = isolation::wait_exit(started.process);
     REQUIRE(status.has_value());
     result.status = *status;
     return result;
+}
+
+RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions options,
+              isolation::LaunchRequest request) {
+    auto started = start(workload, std::move(options), std::move(request));
+    return finish(started);
 }
 
 nlohmann::json run_json(const manifests::Workload& workload, isolation::LauncherOptions options,
@@ -122,6 +131,20 @@ TinyRootfs::TinyRootfs() {
 }
 
 TinyRootfs::~TinyRootfs() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+HostDir::HostDir() {
+    const std::filesystem::path base = "/var/lib/edgevisor-tests";
+    std::filesystem::create_directories(base);
+    std::string tmpl = (base / "XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+    std::filesystem::permissions(path_, std::filesystem::perms(0755));
+}
+
+HostDir::~HostDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }

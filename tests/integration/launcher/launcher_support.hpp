@@ -29,6 +29,15 @@ struct RunOutput {
     int status = -1;  // wait status
 };
 
+// A launched workload whose stdout the test reads when it likes (run() = start + finish).
+struct Started {
+    isolation::Process process;
+    UniqueFd stdout_read;
+};
+Started start(const manifests::Workload& workload, isolation::LauncherOptions options = {},
+              isolation::LaunchRequest request = {});
+RunOutput finish(Started& started);
+
 // Launches and waits. Fails the test (REQUIRE) if the launch fails.
 RunOutput run(const manifests::Workload& workload, isolation::LauncherOptions options = {},
               isolation::LaunchRequest request = {});
@@ -56,6 +65,20 @@ class TinyRootfs {
     ~TinyRootfs();
     TinyRootfs(const TinyRootfs&) = delete;
     TinyRootfs& operator=(const TinyRootfs&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// A directory on the host's root outside the paths a workload gets fresh (/tmp, /var/tmp,
+// /run): /var/lib/edgevisor-tests/XXXXXX, mode 0755, removed at the end of the scope.
+class HostDir {
+  public:
+    HostDir();
+    ~HostDir();
+    HostDir(const HostDir&) = delete;
+    HostDir& operator=(const HostDir&) = delete;
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
   private:

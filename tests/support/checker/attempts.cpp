@@ -5,13 +5,16 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 namespace edgevisor::checker {
@@ -42,6 +45,19 @@ int write_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return errno;
     int err = ::write(fd, "x", 1) == 1 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
+// connect() to a Unix socket at PATH: a read-only mount does not stop it, permissions do.
+int connect_unix(const std::string& path) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return ENAMETOOLONG;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int err = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
     ::close(fd);
     return err;
 }
@@ -85,7 +101,9 @@ const std::vector<Attempt>& attempts() {
         {"open_read", "PATH", [](const std::string& a) { return read_one(a); }},
         {"open_write", "PATH (existing)",
          [](const std::string& a) { return open_with(a, O_WRONLY); }},
+        {"open_rdwr", "PATH (existing)", [](const std::string& a) { return open_with(a, O_RDWR); }},
         {"write_file", "PATH (create)", write_file},
+        {"connect_unix", "PATH", connect_unix},
         {"mknod_open", "PATH", mknod_open},
         {"sethostname", "NAME",
          [](const std::string& a) { return result(::sethostname(a.data(), a.size())); }},

@@ -12,6 +12,8 @@
 //                                         accepts and closes connections until killed
 //   edgevisor-checker http PORT CODE...   an HTTP server on 127.0.0.1:PORT answering the
 //                                         n-th request with the n-th CODE (the last repeats)
+//   edgevisor-checker after-line MODE ...  reads one line from stdin, then runs MODE ... (so a
+//                                         test can change the host before the workload looks)
 //   edgevisor-checker zombies             leaves an orphan that exits, waits, and prints
 //                                         {"zombies":N}: how many zombies its namespace holds
 #include <dirent.h>
@@ -181,6 +183,7 @@ json probe(const std::string& path) {
     }
     out["writable"] = err == 0;
     out["errno"] = err;
+    if (d != nullptr) out["entries"] = list_dir(path);
     return out;
 }
 
@@ -344,10 +347,13 @@ int serve_http(int port, const std::vector<int>& codes) {
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_mode(int argc, char** argv) {
     std::string mode = argc > 1 ? argv[1] : "report";
+    if (mode == "after-line") {
+        std::string line;
+        std::getline(std::cin, line);
+        return run_mode(argc - 1, argv + 1);
+    }
     if (mode == "report") return report(argc, argv);
     if (mode == "attempt") return attempt(argc, argv);
     if (mode == "exit") return argc > 2 ? std::atoi(argv[2]) : 0;
@@ -366,6 +372,13 @@ int main(int argc, char** argv) {
         ::sleep(100000);
         return 0;
     }
-    std::cerr << "usage: edgevisor-checker report|attempt|exit|signals|orphan|sleep|zombies ...\n";
+    std::cerr << "usage: edgevisor-checker "
+                 "report|attempt|exit|signals|listen|http|orphan|sleep|zombies|after-line ...\n";
     return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return run_mode(argc, argv);
 }

@@ -73,7 +73,7 @@ TEST_CASE("unset limits render as resets to the kernel defaults, not requested")
     CHECK(find(*settings, "cpu.weight")->value == "100");
     CHECK(find(*settings, "memory.max")->value == "max");
     CHECK(find(*settings, "memory.high")->value == "max");
-    CHECK(find(*settings, "pids.max")->value == "max");
+    CHECK(find(*settings, "pids.max")->value == "4096");  // the documented default
     CHECK(find(*settings, "io.weight")->value == "default 100");
     CHECK(find(*settings, "io.max") == nullptr);
 }

@@ -21,6 +21,13 @@ struct LauncherOptions {
     bool allow_clone3 = true;             // false: clone() + pidfd_open()
     bool allow_clone_into_cgroup = true;  // false: write our pid to cgroup.procs in the child
     bool allow_mount_setattr = true;  // false: read-only root by remounting each submount (< 5.12)
+    // The supervisor's runtime directory: the root is staged in <runtime_dir>/rootfs-stage, which
+    // must be root's own and writable by nobody else (no fallback to /tmp).
+    std::string runtime_dir = "/run/edgevisor";
+    // The supervisor's own config, state and runtime directories: a workload on the host's root
+    // sees each (where it exists) as an empty read-only tmpfs.
+    std::vector<std::string> supervisor_paths{"/etc/edgevisor", "/var/lib/edgevisor",
+                                              "/run/edgevisor"};
 };
 
 struct LaunchRequest {
