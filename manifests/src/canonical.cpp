@@ -39,9 +39,25 @@ Json probe(const std::optional<Probe>& p) {
             out["tcp"] = Json{{"host", p->host}, {"port", p->port}};
             break;
         case ProbeKind::http:
-            out["http"] = Json{{"host", p->host}, {"port", p->port}, {"path", p->path}};
+            out["http"] = Json{
+                {"host", p->host}, {"port", p->port}, {"path", p->path}, {"statuses", p->statuses}};
+            break;
+        case ProbeKind::notify:
+            out["notify"] =
+                Json{{"watchdog", p->watchdog ? Json(p->watchdog->count()) : Json(nullptr)}};
             break;
     }
+    return out;
+}
+
+Json warnings(const std::vector<ResourceWarning>& list) {
+    static constexpr std::array<const char*, 6> metrics{
+        "memory", "cpu", "pids", "cpuPressure", "memoryPressure", "ioPressure"};
+    Json out = Json::array();
+    for (const ResourceWarning& w : list)
+        out.push_back({{"metric", metrics[static_cast<std::size_t>(w.metric)]},
+                       {"above", w.above_percent},
+                       {"for", w.for_duration.count()}});
     return out;
 }
 
@@ -145,11 +161,11 @@ Json isolation(const Isolation& iso, const std::string& name) {
 
 Json spec(const WorkloadSpec& s, const std::string& name) {
     static constexpr std::array<const char*, 3> policies{"always", "on-failure", "never"};
+    static constexpr std::array<const char*, 3> conditions{"started", "healthy", "completed"};
     Json deps = Json::array();
     for (const Dependency& d : s.depends_on)
         deps.push_back(
-            {{"name", d.name},
-             {"condition", d.condition == DependencyCondition::started ? "started" : "healthy"}});
+            {{"name", d.name}, {"condition", conditions[static_cast<std::size_t>(d.condition)]}});
     Json groups = Json::array();
     for (const IdRef& g : s.user.groups) groups.push_back(id(g));
     // An empty uid reference is the default: root.
@@ -167,7 +183,10 @@ Json spec(const WorkloadSpec& s, const std::string& name) {
             {"max", s.restart.backoff.max.count()}}}}},
         {"dependsOn", deps},
         {"health",
-         {{"liveness", probe(s.health.liveness)}, {"readiness", probe(s.health.readiness)}}},
+         {{"startup", probe(s.health.startup)},
+          {"liveness", probe(s.health.liveness)},
+          {"readiness", probe(s.health.readiness)},
+          {"warnings", warnings(s.health.warnings)}}},
         {"resources", resources(s.resources)},
         {"isolation", isolation(s.isolation, name)},
         {"logs", {{"maxSize", s.logs.max_size}, {"maxFiles", s.logs.max_files}}}};

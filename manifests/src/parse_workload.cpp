@@ -193,8 +193,10 @@ void parse_restart(Context& ctx, const yaml::Node& node, Restart& out) {
 }
 
 void parse_depends_on(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
-    static constexpr std::array<Choice<DependencyCondition>, 2> conditions{
-        {{"started", DependencyCondition::started}, {"healthy", DependencyCondition::healthy}}};
+    static constexpr std::array<Choice<DependencyCondition>, 3> conditions{
+        {{"started", DependencyCondition::started},
+         {"healthy", DependencyCondition::healthy},
+         {"completed", DependencyCondition::completed}}};
     if (!expect_list(ctx, node, "spec.dependsOn")) return;
     for (std::size_t i = 0; i < node.size(); ++i) {
         std::string where = "spec.dependsOn[" + std::to_string(i) + "]";

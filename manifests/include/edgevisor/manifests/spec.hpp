@@ -37,21 +37,26 @@ struct Restart {
     Backoff backoff;
 };
 
-enum class DependencyCondition { started, healthy };
+// started: its process runs (after its startup probe, if any, succeeded); healthy: its
+// readiness probe passes (started when it has none); completed: it exited with status 0.
+enum class DependencyCondition { started, healthy, completed };
 
 struct Dependency {
     std::string name;
     DependencyCondition condition = DependencyCondition::started;
 };
 
-enum class ProbeKind { exec, tcp, http };
+// notify: systemd's readiness protocol on $NOTIFY_SOCKET (READY=1, WATCHDOG=1, ...).
+enum class ProbeKind { exec, tcp, http, notify };
 
 struct Probe {
     ProbeKind kind = ProbeKind::exec;
-    std::vector<std::string> exec;   // kind == exec
-    std::string host = "127.0.0.1";  // kind == tcp | http
-    std::uint16_t port = 0;          // kind == tcp | http
-    std::string path = "/";          // kind == http
+    std::vector<std::string> exec;        // kind == exec
+    std::string host = "127.0.0.1";       // kind == tcp | http
+    std::uint16_t port = 0;               // kind == tcp | http
+    std::string path = "/";               // kind == http
+    std::vector<std::uint16_t> statuses;  // kind == http: healthy codes; empty = 200..399
+    std::optional<Duration> watchdog;     // kind == notify: WATCHDOG=1 expected this often
     Duration initial_delay{0};
     Duration interval{10000};
     Duration timeout{1000};
@@ -59,9 +64,21 @@ struct Probe {
     std::uint32_t success_threshold = 1;
 };
 
+// A resource figure that, above a share of its limit for a while, raises a warning event.
+enum class WarningMetric { memory, cpu, pids, cpu_pressure, memory_pressure, io_pressure };
+
+struct ResourceWarning {
+    WarningMetric metric = WarningMetric::memory;
+    std::uint32_t above_percent = 90;  // memory/pids: of max; cpu: of the limit (else of a
+                                       // core); pressure: PSI "some" avg10
+    Duration for_duration{60000};      // held this long (0: at the first sample)
+};
+
 struct Health {
+    std::optional<Probe> startup;  // grace: the others start after its first success
     std::optional<Probe> liveness;
     std::optional<Probe> readiness;
+    std::vector<ResourceWarning> warnings;
 };
 
 // ---- resources (cgroup v2) ----------------------------------------------------------------
