@@ -47,7 +47,7 @@ TEST_CASE("a notify probe's watchdog belongs to liveness, which needs one") {
     CHECK(messages(result).find("a liveness notify probe needs watchdog") != std::string::npos);
 }
 
-TEST_CASE("http statuses are codes 100..599, not empty; tcp has none") {
+TEST_CASE("http statuses are codes 100..599 and not empty, tcp has none") {
     CHECK(where_rules(kHead + "  health: {readiness: {http: {port: 80, statuses: [600]}}}\n") ==
           Rules{"7:52 out-of-range"});
     CHECK(where_rules(kHead + "  health: {readiness: {http: {port: 80, statuses: []}}}\n") ==
