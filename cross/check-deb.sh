@@ -42,11 +42,28 @@ depends=$(field Depends)
 # Package names in Depends, without version constraints.
 mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ +//; s/ +$//' | grep -v '^$')
 
-# Programs that must be in every package; add daemons here as they appear.
-required=(./usr/bin/edgectl)
+# What every package holds (README, "Installing on a board"); add daemons here as they appear.
+required=(./usr/bin/edgectl ./etc/edgevisor/edgevisor.yaml ./etc/edgevisor/manifests.d/
+    ./usr/lib/tmpfiles.d/edgevisor.conf ./usr/share/doc/edgevisor/copyright
+    ./usr/share/doc/edgevisor/changelog.gz)
+contents=$(dpkg-deb --contents "$deb" | awk '{ print $6 }')
 for path in "${required[@]}"; do
-    dpkg-deb --contents "$deb" | awk '{ print $6 }' | grep -qx "$path" || fail "$path missing"
+    grep -qx "$path" <<<"$contents" || fail "$path missing"
 done
+
+# Maintainer scripts, and every file under /etc a conffile (else an upgrade overwrites the
+# admin's edits and purge leaves it behind).
+control=$(mktemp -d)
+dpkg-deb --control "$deb" "$control"
+if grep -qx ./lib/systemd/system/edgevisord.service <<<"$contents"; then
+    for script in postinst prerm postrm; do
+        [ -x "$control/$script" ] || fail "no executable $script maintainer script"
+    done
+fi
+while IFS= read -r path; do
+    grep -qx "${path#.}" "$control/conffiles" 2>/dev/null || fail "${path#.} is not listed in conffiles"
+done < <(grep '^\./etc/.*[^/]$' <<<"$contents")
+rm -rf "$control"
 
 owner_of() { # soname -> Debian package that ships it (empty when unknown)
     local soname=$1 dir
@@ -94,6 +111,15 @@ for pkg in "${depends_pkgs[@]}"; do
     printf '%s\n' "${needed_pkgs[@]}" | grep -qx "$pkg" ||
         fail "Depends names $pkg, but no binary in the package needs a library from it (cmake/Packaging.cmake)"
 done
+
+# lintian: no errors (warnings are printed, not fatal). Its checks read the package's files and
+# need no tools of the package's architecture.
+if command -v lintian >/dev/null; then
+    echo "== lintian $deb"
+    lintian --fail-on error --suppress-tags no-manual-page "$deb" || fail "lintian reports errors"
+else
+    fail "lintian is not installed (scripts/setup-deps.sh installs it)"
+fi
 
 if [ "$failures" -gt 0 ]; then
     echo "check-deb: $deb: $failures problem(s)" >&2

@@ -22,8 +22,12 @@ PACKAGES=(
     mosquitto mosquitto-clients dbus
     # isolation tests: a static busybox for rootfs trees, reference runtimes, ip
     busybox-static bubblewrap crun iproute2
-    # the QEMU test guest (kernel unpacked from Debian's package, initramfs built with cpio)
-    qemu-system-x86 xz-utils cpio
+    # the QEMU test guests (kernel unpacked from Debian's package, initramfs built with cpio;
+    # the systemd guest's root filesystem from mmdebstrap, its disk from mkfs.ext4 -d, its
+    # results read back with debugfs)
+    qemu-system-x86 xz-utils cpio mmdebstrap e2fsprogs
+    # the .deb: lintian (cross/check-deb.sh fails on its errors)
+    lintian
     # cross builds (cross/): compilers, qemu-user for the unit tests, dpkg-deb for sysroots
     # and packages
     g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user-static dpkg-dev

@@ -1,0 +1,140 @@
+# shellcheck shell=bash disable=SC2154 # harness_name: set by the harness that sources this
+# Shared by the two guest harnesses (edgevisor-vm: busybox initramfs; edgevisor-systemd-vm:
+# a Debian root filesystem with systemd). Sourced, not run. See README "Test VM".
+#
+# Environment: EDGEVISOR_VM_CACHE (default /var/cache/edgevisor-vm), EDGEVISOR_VM_ACCEL
+# (auto|kvm|tcg).
+
+readonly cache_root=${EDGEVISOR_VM_CACHE:-/var/cache/edgevisor-vm}
+
+say() { echo "$harness_name: $*" >&2; }
+die() {
+    say "error: $*"
+    exit 2
+}
+now_ms() { date +%s%3N; }
+
+# The kernel package a Debian meta package (linux-image-amd64, linux-image-cloud-amd64)
+# depends on today, e.g. linux-image-6.1.0-57-cloud-amd64.
+kernel_package() { # meta-package
+    local meta=$1 package remembered=$cache_root/kernel-package
+    [[ $meta == linux-image-amd64 ]] || remembered=$cache_root/kernel-package-${meta#linux-image-}
+    # apt-cache takes seconds on a busy machine: ask again only after an apt-get update.
+    if [[ -s $remembered && $remembered -nt /var/lib/apt/lists ]]; then
+        cat "$remembered"
+        return
+    fi
+    package=$(apt-cache depends "$meta" 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    if [[ -z $package ]]; then # no package lists yet (a machine that never ran apt-get update)
+        say "apt-get update (no package lists to find the kernel in)"
+        apt-get update -q >&2 || die "apt-get update failed"
+        package=$(apt-cache depends "$meta" 2>/dev/null |
+            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    fi
+    [[ -n $package ]] || die "apt-cache depends $meta names no kernel package"
+    echo "$package" | tee "$remembered"
+}
+
+# Downloads Debian's kernel package (never installs it) and unpacks it into the cache: boot/
+# and lib/modules/ (with a modules.dep from busybox depmod). With "elf", the raw ELF kernel is
+# cut out of vmlinuz too (the xz stream at its magic), as $dir/vmlinux: booting that directly
+# (PVH) skips the decompressor, ~3 s under TCG. Without, $dir/boot/vmlinuz-$version is booted
+# (the cloud kernel is LZ4, which decompresses fast anyway).
+prepare_kernel() { # dir package version [elf]
+    local dir=$1 package=$2 version=$3 elf=${4:-} tmp
+    [[ -f $dir/complete && ( -z $elf || -f $dir/vmlinux ) ]] && return
+    # Caches filled before the completion mark existed.
+    [[ -n $elf && -f $dir/vmlinux && -f $dir/lib/modules/$version/modules.dep ]] && return
+    tmp=$(mktemp -d "$cache_root/.unpack.XXXXXX")
+    say "fetching $package from the Debian mirror (once per machine, 30-70 MB)"
+    if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$package") >&2; then
+        # Stale lists name a package the mirror no longer serves: refresh them once.
+        say "apt-get download failed; apt-get update and one more try"
+        apt-get update -q >&2 || die "apt-get update failed"
+        (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$package") >&2 ||
+            die "apt-get download $package failed"
+    fi
+    say "unpacking $package"
+    dpkg-deb -x "$tmp"/*.deb "$tmp/pkg"
+    if [[ -n $elf ]]; then
+        local vmlinuz=$tmp/pkg/boot/vmlinuz-$version offset
+        offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1) || true
+        [[ -n $offset ]] || die "no xz stream in $vmlinuz"
+        # --single-stream stops at the stream's end: tail may then die of SIGPIPE, which is fine.
+        xz -dc --single-stream <(tail -c +$((offset + 1)) "$vmlinuz") >"$tmp/vmlinux" ||
+            die "cannot decompress the kernel in $vmlinuz"
+    fi
+    busybox depmod -b "$tmp/pkg" "$version" || die "depmod $version"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    mv "$tmp/pkg/lib" "$tmp/pkg/boot" "$dir/"
+    [[ -z $elf ]] || mv "$tmp/vmlinux" "$dir/vmlinux"
+    : >"$dir/complete" # last: its presence marks the kernel complete
+    rm -rf "$tmp"
+}
+
+# Holds the cache lock (fd 9) until the caller releases it: several build trees may prepare
+# at once.
+lock_cache() {
+    mkdir -p "$cache_root"
+    exec 9>"$cache_root/.lock"
+    flock 9
+}
+
+accel_options() {
+    local accel=${EDGEVISOR_VM_ACCEL:-auto}
+    # /dev/kvm alone proves nothing: some hosts offer a software kvm_pvm that cannot run a
+    # stock guest kernel. Real KVM needs vmx/svm.
+    if [[ $accel == auto ]]; then
+        accel=tcg
+        grep -qwE 'vmx|svm' /proc/cpuinfo && [[ -w /dev/kvm ]] && accel=kvm
+    fi
+    case $accel in
+    kvm) echo "-accel kvm -cpu host" ;;
+    tcg) echo "-accel tcg,thread=multi -cpu max" ;;
+    *) die "EDGEVISOR_VM_ACCEL must be auto, kvm or tcg" ;;
+    esac
+}
+
+# The job directory of a run holds count and, per command N: N.name, N.out, N.rc, N.ms; and
+# guest.log (the serial console).
+# Prints one line per command and each failure's output; returns 1 if any failed.
+report() { # job
+    local job=$1 n count failed=0 verdict rc
+    count=$(cat "$job/count")
+    for ((n = 1; n <= count; n++)); do
+        rc=$(cat "$job/$n.rc" 2>/dev/null || echo missing)
+        case $rc in
+        0) verdict=passed ;;
+        77) verdict=SKIPPED ;;
+        *) verdict="FAILED (exit $rc)" failed=1 ;;
+        esac
+        say "$verdict: $(cat "$job/$n.name") ($(cat "$job/$n.ms" 2>/dev/null || echo ?) ms)"
+        [[ $rc == 0 ]] || sed 's/^/    /' "$job/$n.out" >&2
+    done
+    if ((failed)); then
+        say "the guest's log:"
+        cat "$job/guest.log" >&2
+    fi
+    return $failed
+}
+
+result() { # dir name
+    local dir=$1 name=$2 n count
+    [[ -f $dir/count ]] || die "no results in $dir (did the VM run?)"
+    count=$(cat "$dir/count")
+    for ((n = 1; n <= count; n++)); do
+        [[ $(cat "$dir/$n.name") == "$name" ]] || continue
+        [[ -f $dir/$n.rc ]] || die "\"$name\" did not run (see $dir/guest.log)"
+        cat "$dir/$n.out"
+        local rc
+        rc=$(cat "$dir/$n.rc")
+        if [[ $rc != 0 && $rc != 77 ]]; then
+            echo "---- the guest's log (kernel messages such as OOM reports are here):"
+            cat "$dir/guest.log"
+        fi
+        return "$rc"
+    done
+    die "no result for \"$name\" in $dir"
+}
