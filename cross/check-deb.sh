@@ -45,8 +45,11 @@ mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ 
 
 # What every package holds (README, "Installing on a board"); add daemons here as they appear.
 required=(./usr/bin/edgectl ./etc/edgevisor/edgevisor.yaml ./etc/edgevisor/manifests.d/
-    ./usr/lib/tmpfiles.d/edgevisor.conf ./usr/share/doc/edgevisor/copyright
-    ./usr/share/doc/edgevisor/changelog.gz)
+    ./usr/lib/tmpfiles.d/edgevisor.conf ./usr/lib/sysusers.d/edgevisor.conf
+    ./usr/share/doc/edgevisor/copyright
+    ./usr/share/doc/edgevisor/changelog.gz
+    ./usr/share/dbus-1/system.d/org.edgevisor.Supervisor1.conf
+    ./usr/share/dbus-1/interfaces/org.edgevisor.Supervisor1.xml)
 contents=$(dpkg-deb --contents "$deb" | awk '{ print $6 }')
 for path in "${required[@]}"; do
     grep -qx "$path" <<<"$contents" || fail "$path missing"

@@ -27,3 +27,17 @@ wait_for() { # seconds command...
         sleep 0.2
     done
 }
+
+# A line on the serial console: the host keeps it as the case's output if the case cuts the
+# power (its output file on the guest's disk may then be lost).
+console() {
+    echo "$*"
+    echo "edgevisor-systemd-vm: | $*" >/dev/ttyS0
+}
+
+# Cuts the power now: the host kills QEMU (SIGKILL) on this exact line, so nothing the guest
+# has not flushed reaches the disk. Deliberately no sync first. The next boot checks.
+power_cut() {
+    echo "edgevisor-systemd-vm: cut now (case $CASE_NUMBER, $(($(date +%s%3N) - CASE_STARTED_MS)) ms)" >/dev/ttyS0
+    sleep infinity
+}

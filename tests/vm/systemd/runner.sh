@@ -27,6 +27,7 @@ for n in "${numbers[@]}"; do
     name=$(cat "$dir/cases/$n.name")
     say "[$i/$total] $name"
     started=$(date +%s%3N)
+    export CASE_NUMBER=$n CASE_STARTED_MS=$started
     # A case runs as a root login shell would: its own session, lib.sh's helpers, no stdin.
     # shellcheck disable=SC2016 # expanded by the inner bash
     timeout -k 10 "$timeout" setsid bash -c 'source "$1"; source "$2"' case \
