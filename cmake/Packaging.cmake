@@ -8,8 +8,12 @@
 # sdbus-c++: libsdbus-c++1, libsystemd0), and remove it when none does (check-deb.sh fails on
 # an entry no binary needs). Names are the same on amd64, arm64 and armhf. With
 # EDGEVISOR_STATIC_DEPS (the default, cmake/Dependencies.cmake) edgectl needs only glibc.
+# edgectl-dbus (edgectl's D-Bus commands) links sdbus-c++, a shared C++ library, and so the
+# shared libstdc++ whatever EDGEVISOR_STATIC_DEPS says.
+set(EDGEVISOR_DEB_DBUS_DEPENDS "libsdbus-c++1 (>= 1.2)" "libsystemd0" "libstdc++6 (>= 12)"
+    "libgcc-s1 (>= 12)")
 if(EDGEVISOR_STATIC_DEPS AND NOT EDGEVISOR_SANITIZE)
-  set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)")
+  set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)" ${EDGEVISOR_DEB_DBUS_DEPENDS})
 else()
   set(EDGEVISOR_DEB_DEPENDS
       "libc6 (>= 2.36)"
@@ -18,7 +22,9 @@ else()
       "libyaml-cpp0.7"
       "libseccomp2 (>= 2.5)"
       "libcap2 (>= 1:2.66)"
-      "libnettle8")
+      "libnettle8"
+      "libsdbus-c++1 (>= 1.2)"
+      "libsystemd0")
 endif()
 
 # The architecture: the cross toolchain files set EDGEVISOR_DEB_ARCH; natively ask dpkg.

@@ -6,6 +6,10 @@
 #include "edgevisor/log.hpp"
 
 int main(int argc, char** argv) {
+    // Before anything else, so that `edgectl run` pays nothing for the D-Bus commands.
+    if (edgevisor::edgectl::bus_command_of(argc, argv) != nullptr)
+        return edgevisor::edgectl::exec_bus_client(argv);
+
     CLI::App app{"edgectl: the local command line of edgevisor"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "edgectl 0.1.0");
@@ -19,6 +23,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     edgevisor::edgectl::add_validate_command(app, exit_code);
     edgevisor::edgectl::add_run_command(app, exit_code);
+    edgevisor::edgectl::add_bus_command_stubs(app);
 
     try {
         app.parse(argc, argv);

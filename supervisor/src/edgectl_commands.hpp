@@ -9,4 +9,11 @@ namespace edgevisor::edgectl {
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 
+// The D-Bus commands (edgectl_bus_commands.hpp): the command word in argv, if any (nullptr
+// for edgectl's own commands); exec'ing edgectl-dbus with argv (returns only on failure, with
+// the exit code); their entries in --help.
+const char* bus_command_of(int argc, char** argv);
+int exec_bus_client(char** argv);
+void add_bus_command_stubs(CLI::App& app);
+
 }  // namespace edgevisor::edgectl

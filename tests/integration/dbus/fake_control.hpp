@@ -21,6 +21,9 @@ class FakeControl final : public telemetry::Control {
     std::map<std::string, std::vector<std::string>> log_lines;
     std::uint64_t api_revision = 0;
     std::size_t applies = 0;  // apply() calls that reached here (past the access check)
+    // What an applied workload becomes (a test of `apply --wait` sets "crash-loop").
+    std::string applied_state = "running";
+    std::string applied_last_exit;
 
     [[nodiscard]] telemetry::NodeStatus status() const override {
         telemetry::NodeStatus node{"test-node", "0.1.0-test", {"line-3"}, {}, {}};
@@ -52,7 +55,9 @@ class FakeControl final : public telemetry::Control {
         for (const auto& workload : loaded.workloads) {
             auto& status = workloads[workload.metadata.name];
             status.name = workload.metadata.name;
-            status.state = "running";
+            status.state = applied_state;
+            status.last_exit = applied_last_exit;
+            status.since_unix_ms = 1700000000000;
             status.layer = "api";
             status.spec_hash = manifests::canonical_hash(workload);
             status.pid = 4242;
