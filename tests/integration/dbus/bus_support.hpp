@@ -165,7 +165,7 @@ class PrivateBus {
     PrivateBus() {
         const auto socket = dir_.path() / "system_bus_socket";
         std::string config = read_text(std::filesystem::path(EDGEVISOR_SOURCE_DIR) /
-                                       "tests/integration/dbus/system-bus.conf.in");
+                                       "systemd/private-system-bus.conf.in");
         replace(config, "@SOCKET@", socket.string());
         replace(config, "@POLICY@", EDGEVISOR_SOURCE_DIR "/systemd/org.edgevisor.Supervisor1.conf");
         write_text(dir_.path() / "bus.conf", config);
