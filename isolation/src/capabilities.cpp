@@ -2,6 +2,8 @@
 // the child_* steps use raw prctl/capset so they neither allocate nor lock.
 #include "capabilities.hpp"
 
+#include "child_step.hpp"
+
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sys/capability.h>
@@ -56,7 +58,7 @@ Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolatio
     // cap_max_bits() asks the running kernel (cap_last_cap, or PR_CAPBSET_READ probing).
     const int last_cap = static_cast<int>(cap_max_bits()) - 1;
     if (last_cap < 0 || last_cap > 63) {
-        return fail("capabilities", "cannot determine the kernel's last capability");
+        return fail_at(Step::capabilities, "", 0, "cannot determine the kernel's last capability");
     }
     CapabilityPlan plan;
     plan.last_cap = last_cap;
@@ -66,11 +68,9 @@ Result<CapabilityPlan> prepare_capabilities(const manifests::Isolation& isolatio
     for (const auto& cap : isolation.capabilities.add) {
         const std::string name = capability_display_name(cap.number, cap.name);
         if (cap.number < 0 || cap.number > last_cap) {
-            return fail("capabilities",
-                        name + " (" + std::to_string(cap.number) +
-                            ") is not known to the running kernel (its last capability is " +
-                            std::to_string(last_cap) + ")",
-                        EINVAL);
+            return fail_at(Step::capabilities, name + " " + std::to_string(cap.number), EINVAL,
+                           "not known to the running kernel (its last capability is " +
+                               std::to_string(last_cap) + ")");
         }
         plan.keep |= std::uint64_t{1} << cap.number;
     }

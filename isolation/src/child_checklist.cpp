@@ -26,7 +26,7 @@ namespace {
     ::_exit(kStartFailedExit);
 }
 
-StepResult errno_step(const char* step, int code, const char* detail = nullptr) noexcept {
+StepResult errno_step(Step step, int code, const char* detail = nullptr) noexcept {
     return {step, code, detail};
 }
 
@@ -38,30 +38,30 @@ StepResult wait_for_parent(int sync_fd) noexcept {
         n = ::read(sync_fd, &byte, 1);
     } while (n < 0 && errno == EINTR);
     ::close(sync_fd);
-    if (n != 1) return {"user_namespace", n < 0 ? errno : ECANCELED, "waiting for the id maps"};
+    if (n != 1) return {Step::user_namespace, n < 0 ? errno : ECANCELED, "waiting for the id maps"};
     // Mapping our ids does not change them: we are still the host's root, which is unmapped
     // inside (files we create would be EOVERFLOW). Become the namespace's root; the target
     // user comes later. Raw calls: see child_set_ids.
     if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
-        return {"user_namespace", errno, "uid/gid 0 must be mapped"};
+        return {Step::user_namespace, errno, "uid/gid 0 must be mapped"};
     return step_ok;
 }
 
 StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
     if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1)
-        return {"cgroup", errno, "cgroup.procs"};
+        return {Step::cgroup, errno, "cgroup.procs"};
     if (plan.unshare_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0)
-        return {"cgroup_namespace", errno, nullptr};
+        return {Step::cgroup_namespace, errno, nullptr};
     return step_ok;
 }
 
 // The caller may have died between clone and this point, when no death signal was set yet:
 // its pidfd, readable once it has exited, closes that window.
 StepResult child_die_with_caller(int caller_pidfd) noexcept {
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {"pdeathsig", errno, nullptr};
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {Step::pdeathsig, errno, nullptr};
     pollfd caller{caller_pidfd, POLLIN, 0};
     int ready = ::poll(&caller, 1, 0);
-    if (ready < 0) return {"pdeathsig", errno, "poll(caller pidfd)"};
+    if (ready < 0) return {Step::pdeathsig, errno, "poll(caller pidfd)"};
     if (ready > 0) ::_exit(kStartFailedExit);  // nobody is left to read a report
     return step_ok;
 }
@@ -88,18 +88,18 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
 
     // Privileges. The bounding set must be dropped while we still hold CAP_SETPCAP; the
     // securebits keep setresuid from wiping (or re-granting) the sets we then apply.
-    check(errno_step("drop_bounding", child_drop_bounding(plan.caps)));
-    check(errno_step("securebits", child_lock_securebits(plan.caps)));
+    check(errno_step(Step::drop_bounding, child_drop_bounding(plan.caps)));
+    check(errno_step(Step::securebits, child_lock_securebits(plan.caps)));
     check(child_set_ids(plan.identity));
     // After the uid change, which clears the parent-death signal.
     if (plan.kill_with_parent) check(child_die_with_caller(plan.caller_pidfd));
-    check(errno_step("capabilities", child_apply_sets(plan.caps)));
+    check(errno_step(Step::capabilities, child_apply_sets(plan.caps)));
     check(child_chdir(plan.identity));  // as the workload's user, inside the new root
 
     // no_new_privs before seccomp: the kernel lets an unprivileged process (we may just have
     // dropped CAP_SYS_ADMIN) install a filter only with no_new_privs set, and it keeps execve
     // of a setuid binary from regaining what we dropped.
-    check(errno_step("no_new_privs", child_set_no_new_privs(plan.caps)));
+    check(errno_step(Step::no_new_privs, child_set_no_new_privs(plan.caps)));
     check(child_setup_fds(plan.fds, report));
 
     // The init never execs: it is a copy of the supervisor's process, and dumpable it would give
@@ -107,20 +107,20 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // supervisor's binary). Not dumpable, those need CAP_SYS_PTRACE over the supervisor.
     // Set after the last uid change (which resets the flag) and before seccomp.
     if (plan.init && ::prctl(PR_SET_DUMPABLE, 0) != 0)
-        fail_step(report, {"init", errno, "dumpable"});
+        fail_step(report, {Step::init, errno, "dumpable"});
 
     // Seccomp last, so its policy need not allow any of the setup calls above (mount,
     // pivot_root, setresuid, capset...); only write (the report) and execve follow.
-    if (plan.seccomp) check(errno_step("seccomp", child_load_seccomp(*plan.seccomp)));
+    if (plan.seccomp) check(errno_step(Step::seccomp, child_load_seccomp(*plan.seccomp)));
     // A capability retained for loading the filter (noNewPrivileges: false) goes now. execve
     // drops it by itself (it is in neither the bounding, inheritable nor ambient set), so only
     // init, which keeps running as pid 1, calls capset (its profile must allow it).
     if (plan.init) {
-        check(errno_step("capabilities", child_drop_retained(plan.caps)));
+        check(errno_step(Step::capabilities, child_drop_retained(plan.caps)));
         child_run_init(plan.identity, report);
     }
     ::execve(plan.identity.argv[0], plan.identity.argv.data(), plan.identity.envp.data());
-    fail_step(report, {"execve", errno, plan.identity.argv[0]});
+    fail_step(report, {Step::execve, errno, plan.identity.argv[0]});
 }
 
 }  // namespace edgevisor::isolation

@@ -41,7 +41,7 @@ void child_run_init(const IdentityPlan& identity, int report_fd) noexcept {
     long command = ::syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), nullptr, nullptr,
                              nullptr, nullptr);
     if (command < 0) {
-        child_report(report_fd, "init", errno, "fork");
+        child_report(report_fd, Step::init, errno, "fork");
         ::_exit(kStartFailedExit);
     }
     if (command == 0) {
@@ -50,7 +50,7 @@ void child_run_init(const IdentityPlan& identity, int report_fd) noexcept {
         ::setpgid(0, 0);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execve(identity.argv[0], identity.argv.data(), identity.envp.data());
-        child_report(report_fd, "execve", errno, identity.argv[0]);
+        child_report(report_fd, Step::execve, errno, identity.argv[0]);
         ::_exit(kStartFailedExit);
     }
     // Only the command's copy of the report pipe is left: EOF once its execve succeeded.

@@ -17,9 +17,9 @@ void copy_bounded(char* out, std::size_t size, const char* in) noexcept {
 
 }  // namespace
 
-void child_report(int fd, const char* step, int code, const char* detail) noexcept {
+void child_report(int fd, Step step, int code, const char* detail) noexcept {
     ChildReport report{};
-    copy_bounded(report.step, sizeof report.step, step);
+    report.step = static_cast<std::uint32_t>(step);
     report.code = code;
     copy_bounded(report.detail, sizeof report.detail, detail);
     // Nothing to do on failure: the parent then sees EOF plus a non-zero exit and says so.
@@ -33,19 +33,21 @@ Result<std::optional<Error>> read_child_report(int fd) {
     while (got < sizeof report) {
         ssize_t n = ::read(fd, reinterpret_cast<char*>(&report) + got, sizeof report - got);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail_errno("child_report", "reading the child's report pipe");
+        if (n < 0) return fail_at(Step::child_report, "read", errno);
         if (n == 0) break;
         got += static_cast<std::size_t>(n);
     }
     if (got == 0) return std::optional<Error>{};
     if (got != sizeof report)
-        return fail("child_report",
-                    "truncated report from the child (" + std::to_string(got) + " bytes)");
-    report.step[sizeof report.step - 1] = '\0';
+        return fail_at(Step::child_report, "", EPROTO,
+                       "truncated report from the child (" + std::to_string(got) + " bytes)");
+    if (report.step == 0 || report.step >= kSteps.size())
+        return fail_at(Step::child_report, "", EPROTO,
+                       "the child reported step number " + std::to_string(report.step));
     report.detail[sizeof report.detail - 1] = '\0';
-    std::string step = report.step;
-    std::string message = report.detail[0] != '\0' ? step + "(" + report.detail + ")" : step;
-    return std::optional<Error>{Error{step, report.code, std::move(message)}};
+    const auto step = static_cast<Step>(report.step);
+    return std::optional<Error>{
+        Error{std::string(step_name(step)), report.code, step_text(step, report.detail)}};
 }
 
 }  // namespace edgevisor::isolation

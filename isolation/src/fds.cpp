@@ -26,11 +26,11 @@ Result<FdPlan> prepare_fds(const LaunchRequest& request) {
                     inherit(request.stdout_fd, 1), inherit(request.stderr_fd, 2)};
     for (int fd : request.pass_fds) {
         if (::fcntl(fd, F_GETFD) < 0)
-            return fail_errno("fds", "fds(pass_fd " + std::to_string(fd) + ")");
+            return fail_at(Step::fds, "pass_fd " + std::to_string(fd), errno);
         plan.sources.push_back(fd);
     }
     for (int fd : plan.sources)
-        if (fd < 0) return fail_errno("fds", "fds(/dev/null)");
+        if (fd < 0) return fail_at(Step::fds, "/dev/null", errno);
     plan.scratch.resize(plan.sources.size());
     plan.high = std::max(static_cast<int>(plan.sources.size()),
                          *std::ranges::max_element(plan.sources) + 1);
@@ -39,7 +39,7 @@ Result<FdPlan> prepare_fds(const LaunchRequest& request) {
 
 StepResult child_park_report_fd(int& report_fd, const FdPlan& plan) noexcept {
     int parked = ::fcntl(report_fd, F_DUPFD_CLOEXEC, plan.high);
-    if (parked < 0) return {"fds", errno, "report pipe"};
+    if (parked < 0) return {Step::fds, errno, "report pipe"};
     ::close(report_fd);
     report_fd = parked;
     return step_ok;
@@ -50,20 +50,20 @@ StepResult child_setup_fds(const FdPlan& plan, int report_fd) noexcept {
     // cannot overwrite another that is still to be moved (pass_fds {4, 3} for instance).
     for (std::size_t i = 0; i < plan.sources.size(); ++i) {
         plan.scratch[i] = ::fcntl(plan.sources[i], F_DUPFD_CLOEXEC, plan.high);
-        if (plan.scratch[i] < 0) return {"fds", errno, "dup"};
+        if (plan.scratch[i] < 0) return {Step::fds, errno, "dup"};
     }
     for (std::size_t i = 0; i < plan.sources.size(); ++i) {
         // dup2 clears close-on-exec on the new descriptor.
-        if (::dup2(plan.scratch[i], static_cast<int>(i)) < 0) return {"fds", errno, "dup2"};
+        if (::dup2(plan.scratch[i], static_cast<int>(i)) < 0) return {Step::fds, errno, "dup2"};
     }
     // Close everything above the targets except the report pipe, which close-on-exec closes
     // at execve (and which must stay open to report a failure of the steps still to come).
     const unsigned first = static_cast<unsigned>(plan.sources.size());
     const unsigned report = static_cast<unsigned>(report_fd);
     if (report > first && ::syscall(SYS_close_range, first, report - 1, 0) != 0)
-        return {"fds", errno, "close_range"};
+        return {Step::fds, errno, "close_range"};
     if (::syscall(SYS_close_range, report + 1, UINT_MAX, 0) != 0)
-        return {"fds", errno, "close_range"};
+        return {Step::fds, errno, "close_range"};
     return step_ok;
 }
 

@@ -40,10 +40,10 @@ Result<std::optional<PasswdEntry>> lookup_user(manifests::IdRef ref) {
     int rc = ref.id ? ::getpwuid_r(*ref.id, &pw, buf.data(), buf.size(), &found)
                     : ::getpwnam_r(ref.name.c_str(), &pw, buf.data(), buf.size(), &found);
     if (!is_no_entry(rc))
-        return fail("user", "user(" + (ref.id ? std::to_string(*ref.id) : ref.name) + ")", rc);
+        return fail_at(Step::user, ref.id ? std::to_string(*ref.id) : ref.name, rc);
     if (rc != 0 || found == nullptr) {
         if (ref.id) return std::optional<PasswdEntry>{};  // a bare number needs no passwd entry
-        return fail("user", "user(" + ref.name + "): no such user in the host's /etc/passwd");
+        return fail_at(Step::user, ref.name, ENOENT, "no such user in the host's /etc/passwd");
     }
     return std::optional<PasswdEntry>{PasswdEntry{pw.pw_uid, pw.pw_gid, pw.pw_dir}};
 }
@@ -54,9 +54,9 @@ Result<gid_t> resolve_group(const manifests::IdRef& ref) {
     group* found = nullptr;
     std::vector<char> buf(16384);
     int rc = ::getgrnam_r(ref.name.c_str(), &gr, buf.data(), buf.size(), &found);
-    if (!is_no_entry(rc)) return fail("group", "group(" + ref.name + ")", rc);
+    if (!is_no_entry(rc)) return fail_at(Step::group, ref.name, rc);
     if (rc != 0 || found == nullptr)
-        return fail("group", "group(" + ref.name + "): no such group in the host's /etc/group");
+        return fail_at(Step::group, ref.name, ENOENT, "no such group in the host's /etc/group");
     return gr.gr_gid;
 }
 
@@ -124,11 +124,11 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
     for (const auto& r : spec.isolation.rlimits) {
         auto it = rlimit_names().find(r.name);
         if (it == rlimit_names().end())
-            return fail("rlimit", "rlimit(" + r.name + "): unknown limit", EINVAL);
+            return fail_at(Step::rlimit, r.name, EINVAL, "unknown limit");
         plan.rlimits.push_back({it->second, rlimit{to_rlim(r.soft), to_rlim(r.hard)}, r.name});
     }
 
-    if (spec.command.empty()) return fail("execve", "execve: the command is empty", EINVAL);
+    if (spec.command.empty()) return fail_at(Step::execve, "", EINVAL, "the command is empty");
     plan.argv_storage = spec.command;
     plan.argv_storage.insert(plan.argv_storage.end(), extra_args.begin(), extra_args.end());
     std::map<std::string, std::string> env = spec.env;
@@ -143,7 +143,7 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
 StepResult child_set_rlimits(const IdentityPlan& plan) noexcept {
     for (const auto& r : plan.rlimits) {
         if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.limit) != 0)
-            return {"rlimit", errno, r.detail.c_str()};
+            return {Step::rlimit, errno, r.detail.c_str()};
     }
     return step_ok;
 }
@@ -151,7 +151,7 @@ StepResult child_set_rlimits(const IdentityPlan& plan) noexcept {
 StepResult child_new_session() noexcept {
     // A new session has no controlling terminal, so TIOCSTI on an inherited tty fd cannot
     // push keystrokes into the supervisor's (or the user's) shell.
-    if (::setsid() < 0) return {"setsid", errno, nullptr};
+    if (::setsid() < 0) return {Step::setsid, errno, nullptr};
     return step_ok;
 }
 
@@ -160,18 +160,19 @@ StepResult child_set_ids(const IdentityPlan& plan) noexcept {
     // parent's threads, which do not exist here) under an internal lock another thread may
     // have held at clone time. The child has one thread; the raw call is exactly right.
     if (::syscall(kSetgroups, plan.groups.size(), plan.groups.data()) != 0)
-        return {"setgroups", errno, plan.gid_detail.c_str()};
+        return {Step::setgroups, errno, plan.gid_detail.c_str()};
     if (::syscall(kSetresgid, plan.gid, plan.gid, plan.gid) != 0)
-        return {"setgid", errno, plan.gid_detail.c_str()};
+        return {Step::setgid, errno, plan.gid_detail.c_str()};
     if (::syscall(kSetresuid, plan.uid, plan.uid, plan.uid) != 0)
-        return {"setuid", errno, plan.uid_detail.c_str()};
+        return {Step::setuid, errno, plan.uid_detail.c_str()};
     return step_ok;
 }
 
 StepResult child_chdir(const IdentityPlan& plan) noexcept {
     // After pivot_root the old root is gone, so any path (symlinks included) resolves inside
     // the workload's root; done as the workload's user so its permissions apply.
-    if (::chdir(plan.working_dir.c_str()) != 0) return {"chdir", errno, plan.working_dir.c_str()};
+    if (::chdir(plan.working_dir.c_str()) != 0)
+        return {Step::chdir, errno, plan.working_dir.c_str()};
     return step_ok;
 }
 

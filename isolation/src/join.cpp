@@ -86,14 +86,14 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
         // One call enters them all at once; then the user namespace on its own (see above).
         std::uint64_t rest = plan.namespaces & ~kUserAndPid;
         if (rest != 0 && ::setns(c.pidfd, static_cast<int>(rest)) != 0)
-            return {"setns", errno, plan.namespace_names.c_str()};
+            return {Step::setns, errno, plan.namespace_names.c_str()};
         if ((plan.namespaces & CLONE_NEWUSER) != 0 && ::setns(c.pidfd, CLONE_NEWUSER) != 0)
-            return {"setns", errno, "user"};
+            return {Step::setns, errno, "user"};
         return step_ok;
     }
     for (std::size_t i = 0; i < kEnterOrder.size(); ++i) {
         if (c.ns_fds[i] >= 0 && ::setns(c.ns_fds[i], 0) != 0)
-            return {"setns", errno, kEnterOrder[i].name};
+            return {Step::setns, errno, kEnterOrder[i].name};
     }
     return step_ok;
 }
@@ -105,23 +105,23 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     auto check = [&](const StepResult& r) {
         if (!r.ok()) fail_step(report, r);
     };
-    auto check_errno = [&](const char* step, int code) { check({step, code, nullptr}); };
+    auto check_errno = [&](Step step, int code) { check({step, code, nullptr}); };
     const Joiner::Plan& plan = *c.plan;
     check(child_park_report_fd(report, c.fds));
     detail::child_reset_signals();
     check(child_enter_namespaces(c));
     check(child_set_rlimits(plan.identity));
     check(child_new_session());
-    check_errno("drop_bounding", child_drop_bounding(plan.caps));
-    check_errno("securebits", child_lock_securebits(plan.caps));
+    check_errno(Step::drop_bounding, child_drop_bounding(plan.caps));
+    check_errno(Step::securebits, child_lock_securebits(plan.caps));
     check(child_set_ids(plan.identity));
-    check_errno("capabilities", child_apply_sets(plan.caps));
+    check_errno(Step::capabilities, child_apply_sets(plan.caps));
     check(child_chdir(plan.identity));
-    check_errno("no_new_privs", child_set_no_new_privs(plan.caps));
+    check_errno(Step::no_new_privs, child_set_no_new_privs(plan.caps));
     check(child_setup_fds(c.fds, report));
-    if (plan.seccomp) check_errno("seccomp", child_load_seccomp(*plan.seccomp));
+    if (plan.seccomp) check_errno(Step::seccomp, child_load_seccomp(*plan.seccomp));
     ::execve(c.argv[0], c.argv, c.envp);
-    fail_step(report, {"execve", errno, c.argv[0]});
+    fail_step(report, {Step::execve, errno, c.argv[0]});
 }
 
 std::string names_of(std::uint64_t flags) {

@@ -29,6 +29,8 @@ using detail::SignalsBlocked;
 std::atomic<bool> g_no_clone3{false};
 std::atomic<bool> g_no_into_cgroup{false};
 
+// Every start failure reads "<name>: start failed at <step>(<object>): <reason>": the step
+// part comes from step_text (child_step.hpp), the reason from Error::describe().
 Error start_failed(const manifests::Workload& workload, Error error) {
     error.message = workload.metadata.name + ": start failed at " + error.message;
     return error;
@@ -79,7 +81,7 @@ class Spawner {
                 into = false;
             } else {
                 errno = err;
-                return fail_errno("clone", "clone(namespaces " + flag_names() + ")");
+                return fail_at(Step::clone, "namespaces " + flag_names(), errno);
             }
         }
     }
@@ -99,7 +101,7 @@ class Spawner {
         if (cgroup_fd_ < 0 || into) return {};
         if (!procs_) {
             procs_.reset(::openat(cgroup_fd_, "cgroup.procs", O_WRONLY | O_CLOEXEC));
-            if (!procs_) return fail_errno("cgroup", "cgroup(cgroup.procs)");
+            if (!procs_) return fail_at(Step::cgroup, "cgroup.procs", errno);
         }
         plan_.cgroup_procs_fd = procs_.get();
         plan_.unshare_cgroup_ns = plan_.ns.cgroup;
@@ -114,7 +116,7 @@ class Spawner {
         } else {
             s.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
             if (!s.pidfd) {
-                auto err = fail_errno("clone", "pidfd_open(" + std::to_string(pid) + ")");
+                auto err = fail_at(Step::clone, "pidfd_open " + std::to_string(pid), errno);
                 ::kill(pid, SIGKILL);
                 return err;
             }
@@ -160,7 +162,9 @@ Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& o
     plan.caps = *caps;
     // The granted capabilities decide an imported profile's includes/excludes.caps entries.
     auto seccomp = prepare_seccomp(iso.seccomp, iso.capabilities);
-    if (!seccomp) return std::unexpected(seccomp.error());
+    // Its errors are sentences ("custom policy: unknown syscall 'x'"), with the errno last.
+    if (!seccomp)
+        return fail_at(Step::seccomp, "", seccomp.error().code, seccomp.error().describe());
     plan.seccomp = std::move(*seccomp);
     for (const auto& warning : plan.seccomp->warnings)
         log::warn("{}: seccomp: {}", workload.metadata.name, warning);
@@ -182,7 +186,7 @@ void discard(const Spawned& child) {
 Launcher::Launcher(LauncherOptions options) : options_(options) {}
 
 Result<Process> Launcher::launch(const LaunchRequest& request) {
-    if (request.workload == nullptr) return fail("launch", "launch: no workload given", EINVAL);
+    if (request.workload == nullptr) return fail_at(Step::launch, "", EINVAL, "no workload given");
     const auto& workload = *request.workload;
     auto plan = prepare(request, options_);
     if (!plan) return std::unexpected(start_failed(workload, plan.error()));
@@ -191,14 +195,16 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
 
     int report[2];
     if (::pipe2(report, O_CLOEXEC) != 0)
-        return std::unexpected(start_failed(workload, fail_errno("launch", "pipe").error()));
+        return std::unexpected(
+            start_failed(workload, fail_at(Step::launch, "pipe", errno).error()));
     UniqueFd report_read{report[0]};
     UniqueFd report_write{report[1]};
     UniqueFd sync_read, sync_write;
     if (plan->ns.user) {
         int sync[2];
         if (::pipe2(sync, O_CLOEXEC) != 0)
-            return std::unexpected(start_failed(workload, fail_errno("launch", "pipe").error()));
+            return std::unexpected(
+                start_failed(workload, fail_at(Step::launch, "pipe", errno).error()));
         sync_read.reset(sync[0]);
         sync_write.reset(sync[1]);
     }
@@ -211,7 +217,7 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
         caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
         if (!caller)
             return std::unexpected(
-                start_failed(workload, fail_errno("pdeathsig", "pdeathsig(pidfd_open)").error()));
+                start_failed(workload, fail_at(Step::pdeathsig, "pidfd_open", errno).error()));
         plan->caller_pidfd = caller.get();
     }
 
@@ -228,7 +234,7 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
             return std::unexpected(start_failed(workload, maps.error()));
         }
         if (::write(sync_write.get(), "1", 1) != 1) {
-            auto err = fail_errno("user_namespace", "user_namespace(releasing the child)");
+            auto err = fail_at(Step::user_namespace, "releasing the child", errno);
             discard(*child);
             return std::unexpected(start_failed(workload, err.error()));
         }

@@ -99,7 +99,7 @@ int open_or_create_target(int root, const MountOp& op) noexcept {
 
 StepResult populate_dev(int root) noexcept {
     int dev = open_beneath(root, "dev", true);
-    if (dev < 0) return {"mount_dev", errno, "/dev"};
+    if (dev < 0) return {Step::mount_dev, errno, "/dev"};
     char dst[32];
     StepResult result = step_ok;
     for (const auto& dev_node : kDevNodes) {
@@ -110,7 +110,7 @@ StepResult populate_dev(int root) noexcept {
         int node = ::openat(dev, dev_node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         // The host path still resolves in the host's tree: we have not pivoted yet.
         if (node < 0 || ::mount(dev_node.host, fd_path(dst, node), nullptr, MS_BIND, nullptr) != 0)
-            result = {"mount_dev", errno, dev_node.host};
+            result = {Step::mount_dev, errno, dev_node.host};
         if (node >= 0) ::close(node);
     }
     static constexpr const char* links[][2] = {{"/proc/self/fd", "fd"},
@@ -120,7 +120,7 @@ StepResult populate_dev(int root) noexcept {
                                                {"pts/ptmx", "ptmx"}};
     for (const auto& link : links) {
         if (result.ok() && ::symlinkat(link[0], dev, link[1]) != 0)
-            result = {"mount_dev", errno, link[1]};
+            result = {Step::mount_dev, errno, link[1]};
     }
     if (result.ok()) {
         int pts = -1;
@@ -128,7 +128,7 @@ StepResult populate_dev(int root) noexcept {
             (pts = ::openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
             ::mount("devpts", fd_path(dst, pts), "devpts", MS_NOSUID | MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620") != 0)
-            result = {"mount_dev", errno, "/dev/pts"};
+            result = {Step::mount_dev, errno, "/dev/pts"};
         if (pts >= 0) ::close(pts);
     }
     if (result.ok()) {
@@ -137,7 +137,7 @@ StepResult populate_dev(int root) noexcept {
             (shm = ::openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
             ::mount("shm", fd_path(dst, shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                     "mode=1777,size=65536k") != 0)
-            result = {"mount_dev", errno, "/dev/shm"};
+            result = {Step::mount_dev, errno, "/dev/shm"};
         if (shm >= 0) ::close(shm);
     }
     ::close(dev);
@@ -150,14 +150,14 @@ StepResult mount_at(int root, const MountOp& op, int target) noexcept {
     switch (op.kind) {
         case MountKind::proc:
             if (::mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
-                return {"mount_proc", errno, op.target.c_str()};
+                return {Step::mount_proc, errno, op.target.c_str()};
             return step_ok;
         case MountKind::dev:
             // nodev on the tmpfs itself: a node created here (mknod) cannot be opened; the
             // allowed devices are separate bind mounts of the host's nodes.
             if (::mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
                         "mode=755,size=65536") != 0)
-                return {"mount_dev", errno, op.target.c_str()};
+                return {Step::mount_dev, errno, op.target.c_str()};
             return populate_dev(root);
         case MountKind::sys:
             // Not MS_RDONLY here: a sysfs superblock is shared per network namespace, and asking
@@ -172,18 +172,18 @@ StepResult mount_at(int root, const MountOp& op, int target) noexcept {
             // (cgroup, debugfs, bpf, ...), on top.
             if ((errno != EPERM && errno != EBUSY) ||
                 ::mount("/sys", dst, nullptr, MS_BIND, nullptr) != 0)
-                return {"mount_sys", errno, op.target.c_str()};
+                return {Step::mount_sys, errno, op.target.c_str()};
             return step_ok;
         case MountKind::bind:
             if (::mount(op.source.c_str(), dst, nullptr, MS_BIND | MS_REC, nullptr) != 0)
-                return {"mount_bind", errno, op.target.c_str()};
+                return {Step::mount_bind, errno, op.target.c_str()};
             return step_ok;
         case MountKind::tmpfs:
             if (::mount("tmpfs", dst, "tmpfs",
                         MS_NOSUID | MS_NODEV |
                             (op.read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL),
                         op.data.c_str()) != 0)
-                return {"mount_tmpfs", errno, op.target.c_str()};
+                return {Step::mount_tmpfs, errno, op.target.c_str()};
             return step_ok;
     }
     return step_ok;
@@ -193,7 +193,7 @@ StepResult mount_at(int root, const MountOp& op, int target) noexcept {
 
 StepResult child_mount_one(int root, const MountOp& op) noexcept {
     int target = open_or_create_target(root, op);
-    if (target < 0) return {"mount_target", errno, op.target.c_str()};
+    if (target < 0) return {Step::mount_target, errno, op.target.c_str()};
     StepResult result = mount_at(root, op, target);
     ::close(target);
     if (!result.ok()) return result;
@@ -209,7 +209,8 @@ StepResult child_mount_one(int root, const MountOp& op) noexcept {
                      : remount_read_only(top);
         if (top >= 0) ::close(top);
         if (rc != 0)
-            return {op.kind == MountKind::sys ? "mount_sys" : "mount_bind", rc, op.target.c_str()};
+            return {op.kind == MountKind::sys ? Step::mount_sys : Step::mount_bind, rc,
+                    op.target.c_str()};
     }
     return step_ok;
 }
@@ -268,7 +269,7 @@ StepResult cover_each(int root, const ProcPath (&paths)[N], bool directory, Cove
         if (fd < 0 && errno == ENOENT) continue;
         int rc = fd < 0 ? errno : cover(fd, p);
         if (fd >= 0) ::close(fd);
-        if (rc != 0) return {"mask_proc", rc, p.shown};
+        if (rc != 0) return {Step::mask_proc, rc, p.shown};
     }
     return step_ok;
 }

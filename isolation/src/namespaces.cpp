@@ -33,11 +33,11 @@ std::string format_map(const std::vector<manifests::IdMap>& maps) {
 
 Status write_file(const std::string& path, const std::string& text) {
     UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
-    if (!fd) return fail_errno("user_namespace", "open " + path);
+    if (!fd) return fail_at(Step::user_namespace, "open " + path, errno);
     // The kernel takes a map in one write() or not at all.
     ssize_t n = ::write(fd.get(), text.data(), text.size());
     if (n != static_cast<ssize_t>(text.size()))
-        return fail_errno("user_namespace", "write " + path);
+        return fail_at(Step::user_namespace, "write " + path, errno);
     return {};
 }
 
@@ -69,9 +69,8 @@ Result<NamespacePlan> prepare_namespaces(const manifests::Workload& workload) {
         plan.gid_map = format_map(iso.gid_map);
     }
     if (!plan.mount && iso.rootfs.path != "/")
-        return fail("rootfs",
-                    "rootfs(" + iso.rootfs.path + "): a root filesystem needs the mount namespace",
-                    EINVAL);
+        return fail_at(Step::rootfs, iso.rootfs.path, EINVAL,
+                       "a root filesystem needs the mount namespace");
     return plan;
 }
 
@@ -83,11 +82,11 @@ Status write_id_maps(pid_t pid, const NamespacePlan& plan) {
 
 StepResult child_apply_namespaces(const NamespacePlan& plan) noexcept {
     if (!plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
-        return {"hostname", errno, plan.hostname.c_str()};
+        return {Step::hostname, errno, plan.hostname.c_str()};
     if (plan.loopback_up) {
         // A new network namespace has lo, down. One ioctl brings it up; no netlink needed.
         int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (sock < 0) return {"loopback", errno, "socket"};
+        if (sock < 0) return {Step::loopback, errno, "socket"};
         ifreq req{};
         std::memcpy(req.ifr_name, "lo", 3);
         int rc = ::ioctl(sock, SIOCGIFFLAGS, &req);
@@ -97,7 +96,7 @@ StepResult child_apply_namespaces(const NamespacePlan& plan) noexcept {
         }
         int saved = errno;
         ::close(sock);
-        if (rc != 0) return {"loopback", saved, "lo"};
+        if (rc != 0) return {Step::loopback, saved, "lo"};
     }
     return step_ok;
 }

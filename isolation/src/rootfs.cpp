@@ -28,20 +28,18 @@ namespace {
 // symlink and accepted only when it is our own and nobody else may write to it.
 Status check_stage_level(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-        return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+        return fail_at(Step::rootfs_stage, dir, errno);
     UniqueFd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-    if (!fd) return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    if (!fd) return fail_at(Step::rootfs_stage, dir, errno);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    if (::fstat(fd.get(), &st) != 0) return fail_at(Step::rootfs_stage, dir, errno);
     if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        return fail("rootfs_stage",
-                    "rootfs_stage(" + dir + "): owned by uid " + std::to_string(st.st_uid) +
-                        " or writable by others; refusing to mount there",
-                    EPERM);
+        return fail_at(Step::rootfs_stage, dir, EPERM,
+                       "owned by uid " + std::to_string(st.st_uid) +
+                           " or writable by others; refusing to mount there");
     // 0755: root inside a user namespace is not the host's root and must still traverse these.
     // They stay empty on the host; nothing is secret here.
-    if (::fchmod(fd.get(), 0755) != 0)
-        return fail_errno("rootfs_stage", "rootfs_stage(" + dir + ")");
+    if (::fchmod(fd.get(), 0755) != 0) return fail_at(Step::rootfs_stage, dir, errno);
     return {};
 }
 
@@ -105,9 +103,8 @@ std::vector<std::string> submounts_under(const std::vector<std::string>& mount_p
 Result<MountOp> target_op(MountKind kind, const std::string& target) {
     if (target.size() < 2 || target[0] != '/' || target.find("/../") != std::string::npos ||
         target.ends_with("/..") || target.find("/./") != std::string::npos || target.ends_with("/"))
-        return fail("mount_target",
-                    "mount_target(" + target + "): must be a normalised absolute path, not /",
-                    EINVAL);
+        return fail_at(Step::mount_target, target, EINVAL,
+                       "must be a normalised absolute path, not /");
     MountOp op;
     op.kind = kind;
     op.target = target;
@@ -135,8 +132,7 @@ Result<MountOp> manifest_op(const manifests::Mount& m) {
     // Bind sources are host paths chosen by the manifest's author (the host's symlinks are
     // followed): checked here, so a missing source fails before anything is created.
     struct stat st {};
-    if (::stat(m.source.c_str(), &st) != 0)
-        return fail_errno("bind_source", "bind_source(" + m.source + ")");
+    if (::stat(m.source.c_str(), &st) != 0) return fail_at(Step::bind_source, m.source, errno);
     op->create_dir = S_ISDIR(st.st_mode);
     op->source = m.source;
     return op;
@@ -203,7 +199,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
     RootfsPlan plan;
     if (!mount_namespace) {
         if (!isolation.mounts.empty())
-            return fail("mount", "mounts need the mount namespace", EINVAL);
+            return fail_at(Step::mount, "", EINVAL, "mounts need the mount namespace");
         return plan;
     }
     plan.enabled = true;
@@ -253,16 +249,16 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     // rprivate: no mount event crosses in either direction. A slave would receive the host's
     // later mounts, read-write whatever our root's flags (a shared host / is systemd's default).
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        return {"mount_propagation", errno, "/"};
+        return {Step::mount_propagation, errno, "/"};
     if (::mount(plan.source.c_str(), plan.stage.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-        return {"pivot_root", errno, plan.source.c_str()};
+        return {Step::pivot_root, errno, plan.source.c_str()};
     int root = ::open(plan.stage.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0) return {"pivot_root", errno, plan.source.c_str()};
+    if (root < 0) return {Step::pivot_root, errno, plan.source.c_str()};
     // Read-only first, so nothing below can create files in the root by accident; our own
     // mounts (tmpfs, writable binds) are added on top with their own flags.
     if (plan.read_only) {
         if (int rc = make_tree_read_only(root, plan.use_mount_setattr, plan.ro_submounts); rc != 0)
-            return {"rootfs_readonly", rc, plan.source.c_str()};
+            return {Step::rootfs_readonly, rc, plan.source.c_str()};
     }
     for (const auto& op : plan.mounts) {
         if (auto r = child_mount_one(root, op); !r.ok()) return r;
@@ -280,7 +276,7 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     // way back to the host's tree (no old-root directory is needed in a read-only root).
     if (::fchdir(root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 ||
         ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0)
-        return {"pivot_root", errno, plan.source.c_str()};
+        return {Step::pivot_root, errno, plan.source.c_str()};
     ::close(root);
     return step_ok;
 }

@@ -127,7 +127,7 @@ TEST_CASE("fds: stdio then pass_fds, the parking place is above every fd involve
 TEST_CASE("report pipe: a record round-trips, EOF means exec succeeded") {
     int p[2];
     REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    child_report(p[1], "pivot_root", ENOENT, "/srv/rootfs");
+    child_report(p[1], Step::pivot_root, ENOENT, "/srv/rootfs");
     ::close(p[1]);
     auto report = read_child_report(p[0]);
     ::close(p[0]);
