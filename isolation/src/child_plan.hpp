@@ -31,6 +31,14 @@ struct ChildPlan {
     bool init = false;  // isolation.init: child_run_init instead of execve (child_init.hpp)
 };
 
+struct LaunchRequest;
+struct LauncherOptions;
+
+// Everything the launcher checks and opens in the parent, before any process exists: each
+// step's prepare_*. Its refusals that a manifest alone decides are validation rules too
+// (tests/unit/isolation/validation_lockstep_test.cpp holds the two in step).
+Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOptions& options);
+
 // Exit status of a child that failed before execve (after writing its report).
 inline constexpr int kStartFailedExit = 125;
 

@@ -141,7 +141,16 @@ class Spawner {
     UniqueFd procs_;
 };
 
-Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& options) {
+// Kills and reaps a child that will not become the workload.
+void discard(const Spawned& child) {
+    ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
+    Process p{UniqueFd{::dup(child.pidfd.get())}, child.pid};
+    (void)wait_exit(p);
+}
+
+}  // namespace
+
+Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOptions& options) {
     const auto& workload = *request.workload;
     const auto& iso = workload.spec.isolation;
     ChildPlan plan;
@@ -174,21 +183,12 @@ Result<ChildPlan> prepare(const LaunchRequest& request, const LauncherOptions& o
     return plan;
 }
 
-// Kills and reaps a child that will not become the workload.
-void discard(const Spawned& child) {
-    ::syscall(SYS_pidfd_send_signal, child.pidfd.get(), SIGKILL, nullptr, 0);
-    Process p{UniqueFd{::dup(child.pidfd.get())}, child.pid};
-    (void)wait_exit(p);
-}
-
-}  // namespace
-
 Launcher::Launcher(LauncherOptions options) : options_(options) {}
 
 Result<Process> Launcher::launch(const LaunchRequest& request) {
     if (request.workload == nullptr) return fail_at(Step::launch, "", EINVAL, "no workload given");
     const auto& workload = *request.workload;
-    auto plan = prepare(request, options_);
+    auto plan = prepare_launch(request, options_);
     if (!plan) return std::unexpected(start_failed(workload, plan.error()));
     for (const auto& warning : isolation_warnings(workload))
         log::warn("{}: {}", workload.metadata.name, warning);

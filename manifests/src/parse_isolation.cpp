@@ -67,6 +67,20 @@ void parse_namespaces(Context& ctx, const yaml::Node& node, const std::string& w
     out.namespaces = std::move(namespaces);
 }
 
+// "/a/b", not "/a/./b", "/a//b" or "/a/" (the launcher opens each target component by
+// component beneath the root; ".." is refused as a path-format error before this).
+bool is_normalised(std::string_view path) {
+    if (path.size() > 1 && path.ends_with('/')) return false;
+    for (std::size_t start = 1; start < path.size();) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        const std::string_view component = path.substr(start, end - start);
+        if (component.empty() || component == ".") return false;
+        start = end + 1;
+    }
+    return true;
+}
+
 void parse_rootfs(Context& ctx, const yaml::Node& node, const std::string& where, Rootfs& out) {
     MapReader map(ctx, node, where, {"path", "readOnly"});
     if (!map) return;
@@ -86,6 +100,10 @@ void parse_mount(Context& ctx, const yaml::Node& node, const std::string& where,
     if (map.path("target", out.target) && out.target == "/")
         ctx.error(*map.find("target"), "path-format",
                   map.at("target") + ": cannot mount over '/'; use isolation.rootfs");
+    else if (!out.target.empty() && !is_normalised(out.target))
+        ctx.error(*map.find("target"), "path-format",
+                  map.at("target") + ": '" + out.target +
+                      "' is not a normalised path (no '.' or empty components, no trailing '/')");
     if (!type_known) return;
     if (out.type == MountType::bind) {
         if (map.require("source")) map.path("source", out.source);
@@ -277,6 +295,17 @@ void check_namespace_needs(Context& ctx, const MapReader& map, const Isolation& 
     if (out.init && !has_namespace(out, Namespace::pid))
         ctx.error(map.key_mark("init"), "namespace-required",
                   map.at("init") + ": needs the 'pid' namespace in isolation.namespaces");
+    // The launcher builds a root filesystem and mounts only in a mount namespace of its own.
+    if (!has_namespace(out, Namespace::mount)) {
+        if (out.rootfs.path != "/")
+            ctx.error(map.key_mark("rootfs"), "namespace-required",
+                      map.at("rootfs") +
+                          ": a root filesystem other than '/' needs the 'mount' "
+                          "namespace in isolation.namespaces");
+        if (!out.mounts.empty())
+            ctx.error(map.key_mark("mounts"), "namespace-required",
+                      map.at("mounts") + ": needs the 'mount' namespace in isolation.namespaces");
+    }
     for (std::string_view key : {"uidMap", "gidMap"})
         if (map.has(key) && !has_namespace(out, Namespace::user))
             ctx.error(map.key_mark(key), "namespace-required",
