@@ -172,3 +172,17 @@ TEST_CASE(
                Catch::Contains(file + ":1:1: warning: open: isolation.namespaces: without 'pid' "
                                       "the workload sees every host process"));
 }
+
+TEST_CASE("edgectl validate: mounts without the mount namespace are refused, as run would") {
+    TempDir dir;
+    auto file = dir.write("app.yaml", workload("app",
+                                               "  isolation:\n"
+                                               "    namespaces: [pid, net]\n"
+                                               "    mounts: [{type: tmpfs, target: /tmp}]\n"));
+    auto result = run_edgectl({"validate", file});
+    CHECK(result.code == 1);
+    CHECK(result.err == file +
+                            ":9:5: spec.isolation.mounts: needs the 'mount' namespace in "
+                            "isolation.namespaces [namespace-required]\n"
+                            "invalid: 1 error in 1 file\n");
+}
