@@ -268,7 +268,7 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
         int top = open_beneath(root, op.target_rel.c_str(), true);
         int rc = top < 0 ? errno : remount_read_only(top);
         if (top >= 0) ::close(top);
-        if (rc != 0) return {"mount_tmpfs", rc, op.target.c_str()};
+        if (rc != 0) return {Step::mount_tmpfs, rc, op.target.c_str()};
     }
     if (auto r = child_mask_proc(root); !r.ok()) return r;
 
