@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/manifests/mqtt_config.hpp"
 #include "yaml_reader.hpp"
 
 namespace edgevisor::manifests::detail {
@@ -33,6 +34,9 @@ void parse_resources(Context& ctx, const yaml::Node& node, const std::string& wh
 void parse_isolation(Context& ctx, const yaml::Node& node, const std::string& where,
                      Isolation& out);
 void parse_seccomp(Context& ctx, const yaml::Node& node, const std::string& where, Seccomp& out);
+
+// The node config's `mqtt:` section.
+void parse_mqtt_section(Context& ctx, const yaml::Node& node, MqttConfig& out);
 
 // Duplicate names, unknown dependencies and cycles across all documents given. Documents that
 // take part in an error become invalid.

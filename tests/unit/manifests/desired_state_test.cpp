@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnostic_marks.hpp"
 #include "edgevisor/manifests/desired_state.hpp"
 
 using namespace edgevisor::manifests;
@@ -12,11 +13,7 @@ using namespace edgevisor::manifests;
 namespace {
 
 std::vector<std::string> where_rules(const DesiredStateResult& result) {
-    std::vector<std::string> out;
-    for (const auto& d : result.diagnostics)
-        out.push_back(std::to_string(d.mark.line) + ":" + std::to_string(d.mark.column) + " " +
-                      d.rule);
-    return out;
+    return edgevisor::testing::marks_and_rules(result.diagnostics);
 }
 
 DesiredStateResult parse(const std::string& text) {
