@@ -189,21 +189,36 @@ Json spec(const WorkloadSpec& s, const std::string& name) {
           {"warnings", warnings(s.health.warnings)}}},
         {"resources", resources(s.resources)},
         {"isolation", isolation(s.isolation, name)},
-        {"logs", {{"maxSize", s.logs.max_size}, {"maxFiles", s.logs.max_files}}}};
+        {"logs", {{"maxSize", s.logs.max_size}, {"maxFiles", s.logs.max_files}}},
+        {"stopSignal", s.stop_signal},
+        {"stopTimeout", s.stop_timeout.count()}};
+}
+
+Json document(const Workload& workload) {
+    return {{"apiVersion", workload.api_version},
+            {"kind", workload.kind},
+            {"metadata", {{"name", workload.metadata.name}, {"labels", workload.metadata.labels}}},
+            {"spec", spec(workload.spec, workload.metadata.name)}};
 }
 
 }  // namespace
 
 std::string canonical_form(const Workload& workload) {
-    Json doc{{"apiVersion", workload.api_version},
-             {"kind", workload.kind},
-             {"metadata", {{"name", workload.metadata.name}, {"labels", workload.metadata.labels}}},
-             {"spec", spec(workload.spec, workload.metadata.name)}};
-    return doc.dump();
+    return document(workload).dump();
 }
 
 std::string canonical_hash(const Workload& workload) {
     return sha256_hex(canonical_form(workload));
+}
+
+std::string launch_hash(const Workload& workload) {
+    Json doc = document(workload);
+    // What a running process does not depend on: its cgroup limits and log quota are changed in
+    // place, its labels only describe it.
+    doc["spec"].erase("resources");
+    doc["spec"].erase("logs");
+    doc["metadata"].erase("labels");
+    return sha256_hex(doc.dump());
 }
 
 }  // namespace edgevisor::manifests

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 
 #include "load_text.hpp"
 #include "parse_sections.hpp"
@@ -233,6 +236,36 @@ void parse_logs(Context& ctx, const yaml::Node& node, Logs& out) {
     map.number("maxFiles", out.max_files, 1, 1000);
 }
 
+// "TERM", "SIGTERM" or "sigterm"; real-time signals as "RTMIN+3".
+std::optional<int> signal_number(std::string_view text) {
+    std::string name;
+    for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.starts_with("SIG")) name.erase(0, 3);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        const char* abbrev = ::sigabbrev_np(sig);
+        if (abbrev != nullptr && name == abbrev) return sig;
+    }
+    if (name.starts_with("RTMIN+")) {
+        int offset = std::atoi(name.c_str() + 6);
+        if (offset > 0 && SIGRTMIN + offset <= SIGRTMAX) return SIGRTMIN + offset;
+    }
+    return std::nullopt;
+}
+
+void parse_stop(Context& ctx, const MapReader& spec, WorkloadSpec& out) {
+    spec.duration("stopTimeout", out.stop_timeout, Duration{0});
+    const yaml::Node* node = spec.find("stopSignal");
+    if (node == nullptr) return;
+    auto text = read_text(ctx, *node, "spec.stopSignal");
+    if (!text) return;
+    if (auto sig = signal_number(*text)) {
+        out.stop_signal = *sig;
+        return;
+    }
+    ctx.error(*node, "signal-name",
+              "spec.stopSignal: '" + *text + "' is not a signal name (e.g. TERM, INT, QUIT, HUP)");
+}
+
 bool id_mapped(const std::vector<IdMap>& map, std::uint32_t id) {
     return std::any_of(map.begin(), map.end(), [&](const IdMap& m) {
         return id >= m.inside && std::uint64_t{id} < std::uint64_t{m.inside} + m.count;
@@ -268,7 +301,7 @@ void check_ids_mapped(Context& ctx, const yaml::Node& user, const WorkloadSpec& 
 void parse_spec(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
     MapReader spec(ctx, node, "spec",
                    {"command", "env", "workingDir", "user", "restart", "dependsOn", "health",
-                    "resources", "isolation", "logs"});
+                    "resources", "isolation", "logs", "stopSignal", "stopTimeout"});
     if (!spec) return;
     WorkloadSpec& out = doc.workload.spec;
     parse_command(ctx, spec, out);
@@ -284,6 +317,7 @@ void parse_spec(Context& ctx, const yaml::Node& node, ParsedDocument& doc) {
     if (const yaml::Node* isolation = spec.find("isolation"))
         parse_isolation(ctx, *isolation, "spec.isolation", out.isolation);
     if (const yaml::Node* logs = spec.find("logs")) parse_logs(ctx, *logs, out.logs);
+    parse_stop(ctx, spec, out);
     if (const yaml::Node* user = spec.find("user")) check_ids_mapped(ctx, *user, out);
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,5 +59,20 @@ LoadResult load_paths(const std::vector<std::filesystem::path>& paths,
 // its SHA-256 in hex: equal for specs that differ only in key order, formatting or defaults.
 std::string canonical_form(const Workload& workload);
 std::string canonical_hash(const Workload& workload);
+// The hash of what the running process depends on: the canonical form without
+// spec.resources, spec.logs and metadata.labels. Two specs with the same launch hash differ
+// only in what the supervisor changes in place (cgroup limits, log quota) without a restart.
+std::string launch_hash(const Workload& workload);
+
+// A set of desired workloads as a channel sends it: either Workload documents (any number,
+// `---`-separated), or one document
+//   {apiVersion: edgevisor/v1, kind: DesiredState, revision: N, workloads: [<Workload>...]}
+// Diagnostics name `source` and the line:col inside the text.
+struct DesiredDocument {
+    std::optional<std::uint64_t> revision;  // set for a DesiredState document
+    LoadResult result;
+};
+DesiredDocument parse_desired(std::string_view text, const std::string& source,
+                              const ParseLimits& limits = {});
 
 }  // namespace edgevisor::manifests

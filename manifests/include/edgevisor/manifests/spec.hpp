@@ -244,6 +244,10 @@ struct WorkloadSpec {
     Resources resources;
     Isolation isolation;
     Logs logs;
+    // How the supervisor stops it: this signal to the main process, then after stop_timeout
+    // everything left in its cgroup is killed.
+    int stop_signal = 15;  // SIGTERM; spec.stopSignal: "TERM", "SIGINT", "QUIT", ...
+    Duration stop_timeout{10000};
 };
 
 struct Metadata {

@@ -1,0 +1,26 @@
+// Persist, then acknowledge: one way to write a file so that a crash or power cut at any moment
+// leaves either the old content or the new, never a mix: write a temp file in the same
+// directory, fsync it, rename it over the target, fsync the directory.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "edgevisor/error.hpp"
+
+namespace edgevisor::supervisor {
+
+// Where a test cuts the write short (as a crash there would): nothing after that step happens.
+enum class CutAfter { nothing, temp_written, temp_synced, renamed };
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         CutAfter cut = CutAfter::nothing);
+
+// The whole file (regular files only, at most `limit` bytes). ENOENT when it does not exist.
+Result<std::string> read_file(const std::filesystem::path& path, std::size_t limit = 16 << 20);
+
+// mkdir -p with mode 0700 for what it creates.
+Status make_dirs(const std::filesystem::path& path);
+
+}  // namespace edgevisor::supervisor

@@ -1,0 +1,252 @@
+#include "core.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "atomic_file.hpp"
+#include "edgevisor/log.hpp"
+
+namespace edgevisor::supervisor {
+namespace {
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+isolation::CgroupOptions cgroup_options(const manifests::NodeConfig& config) {
+    isolation::CgroupOptions options;
+    options.allow_missing_controllers = config.cgroup.allow_missing_controllers;
+    options.subtree = config.cgroup.subtree;
+    bool delegated = config.cgroup.layout == manifests::CgroupLayoutChoice::delegated ||
+                     (config.cgroup.layout == manifests::CgroupLayoutChoice::automatic &&
+                      ::getenv("INVOCATION_ID") != nullptr);
+    options.layout =
+        delegated ? isolation::CgroupLayout::delegated : isolation::CgroupLayout::standalone;
+    return options;
+}
+
+}  // namespace
+
+std::string resolve_node_id(const manifests::NodeConfig& config) {
+    if (!config.node.id.empty()) return config.node.id;
+    std::ifstream machine_id("/etc/machine-id");
+    std::string id;
+    if (machine_id >> id && !id.empty()) return id;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') return host;
+    return "edgevisor-node";
+}
+
+Result<std::unique_ptr<Supervisor>> Supervisor::create(EventLoop& loop, SupervisorOptions options) {
+    auto core = std::make_unique<Core>(loop, std::move(options));
+    return std::unique_ptr<Supervisor>(std::move(core));
+}
+
+Supervisor::~Supervisor() = default;
+
+Core::Core(EventLoop& loop, SupervisorOptions options)
+    : loop_(loop),
+      options_(std::move(options)),
+      config_(options_.config),
+      node_id_(resolve_node_id(config_)),
+      files_(config_.paths.manifests),
+      layers_(std::filesystem::path(config_.paths.state) / "layers") {}
+
+Core::~Core() = default;
+
+Status Core::boot() {
+    for (const auto& dir : {config_.paths.state, config_.paths.runtime, config_.paths.logs})
+        if (auto st = make_dirs(dir); !st) return st;
+    auto tree = isolation::CgroupTree::open(cgroup_options(config_));
+    if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
+    cgroups_.emplace(std::move(*tree));
+    if (auto st = layers_.load(); !st) log::error("layers: {}", st.error().describe());
+    files_.rescan();
+    if (auto st = files_.watch(loop_, config_.supervisor.debounce,
+                               [this] {
+                                   if (files_.rescan()) reconcile();
+                               });
+        !st)
+        log::warn("manifests: {} (changes are read on SIGHUP)", st.error().describe());
+    prepare_ = loop_.add_prepare([this] {
+        before_wait();
+        return Status{};
+    });
+    reconcile();
+    ready_ = true;
+    write_snapshot();  // before READY=1: whoever waits for it finds the snapshot there
+    if (options_.on_ready) options_.on_ready();
+    log::info("edgevisord: node {} ready: {}", node_id_, summary());
+    return {};
+}
+
+void Core::reload(const manifests::NodeConfig& config) {
+    if (config.log.level != config_.log.level)
+        log::info("edgevisord: log level {} (was {})", config.log.level, config_.log.level);
+    options_.config.log = config.log;
+    options_.config.supervisor = config.supervisor;
+    options_.config.node.labels = config.node.labels;
+    if (config.paths.manifests != config_.paths.manifests ||
+        config.cgroup.subtree != config_.cgroup.subtree)
+        log::warn("edgevisord: paths and cgroup settings change on a restart only");
+    files_.rescan();
+    reconcile();
+}
+
+void Core::shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    log::info("edgevisord: stopping {} workloads", units_.size());
+    for (auto& [name, unit] : units_) unit->want_up = false;
+    std::vector<Unit*> all;
+    for (auto& [name, unit] : units_) all.push_back(unit.get());
+    for (Unit* unit : all) request_down(*unit);
+    snapshot_dirty_ = true;
+}
+
+MergedDesired Core::merged_desired() const {
+    std::map<std::string, std::vector<const DesiredWorkload*>> layers;
+    layers["files"] = files_.workloads();
+    for (const auto& [name, layer] : layers_.layers())
+        for (const auto& [wname, w] : layer.workloads) layers[name].push_back(&w);
+    return merge_layers(layers, layer_order(config_.node.groups));
+}
+
+std::vector<PlannedStep> Core::current_plan(const MergedDesired& desired) const {
+    std::map<std::string, PlanKey> want, have;
+    for (const auto& [name, w] : desired.workloads) want[name] = {w->hash, w->launch_hash};
+    for (const auto& [name, unit] : units_) {
+        if (unit->remove) continue;
+        const DesiredWorkload& d = unit->next ? *unit->next : unit->desired;
+        have[name] = {d.hash, d.launch_hash};
+    }
+    return plan(want, have);
+}
+
+void Core::reconcile() {
+    if (shutting_down_) return;
+    MergedDesired desired = merged_desired();
+    for (const auto& line : desired.shadowed) log::debug("desired: {}", line);
+    for (const PlannedStep& step : current_plan(desired)) carry_out(step, desired);
+    snapshot_dirty_ = true;
+}
+
+void Core::carry_out(const PlannedStep& step, const MergedDesired& desired) {
+    log::info("{}: {}", step.name, plan_action_name(step.action));
+    switch (step.action) {
+        case PlanAction::create: {
+            // A unit still stopping for removal under the same name is replaced once down.
+            if (Unit* old = find(step.name)) {
+                old->remove = false;
+                old->next = *desired.workloads.at(step.name);
+                old->want_up = true;
+                return;
+            }
+            auto unit =
+                std::make_unique<Unit>(*desired.workloads.at(step.name), config_.paths.logs);
+            Unit& ref = *unit;
+            units_.emplace(step.name, std::move(unit));
+            ref.since_unix_ms = unix_ms();
+            changed(ref);
+            fire(ref, Event::want_up);
+            return;
+        }
+        case PlanAction::update:
+            update_in_place(*find(step.name), *desired.workloads.at(step.name));
+            return;
+        case PlanAction::replace: {
+            Unit& unit = *find(step.name);
+            unit.next = *desired.workloads.at(step.name);
+            unit.want_up = true;
+            request_down(unit);
+            return;
+        }
+        case PlanAction::remove: {
+            Unit& unit = *find(step.name);
+            unit.remove = true;
+            unit.want_up = false;
+            unit.next.reset();
+            request_down(unit);
+            return;
+        }
+    }
+}
+
+void Core::fire(Unit& unit, Event event) {
+    Transition t = transition(unit.state, event);
+    log::debug("{}: {} + {} -> {} ({})", unit.name(), state_name(unit.state), event_name(event),
+               state_name(t.next), action_name(t.action));
+    if (t.next != unit.state) {
+        bool was_running = unit.state == State::running;
+        unit.state = t.next;
+        unit.since_unix_ms = unix_ms();
+        if (was_running || t.next == State::running || is_down(t.next)) deps_dirty_ = true;
+        emit_event(unit.name(), "state", std::string(visible_state(t.next)));
+        changed(unit);
+    }
+    perform(unit, t.action);
+}
+
+void Core::request_down(Unit& unit) {
+    // Dependents that are going down too go first (the reverse of the start order).
+    for (const auto& [name, other] : units_) {
+        if (other->want_up || is_down(other->state)) continue;
+        for (const auto& dep : other->spec().depends_on)
+            if (dep.name == unit.name()) {
+                unit.down_deferred = true;
+                unit.message = "stopping after its dependent " + name;
+                changed(unit);
+                return;
+            }
+    }
+    unit.down_deferred = false;
+    fire(unit, Event::want_down);
+}
+
+void Core::check_waiting() {
+    std::vector<Unit*> waiting, deferred;
+    for (auto& [name, unit] : units_) {
+        if (unit->state == State::waiting && unit->want_up) waiting.push_back(unit.get());
+        if (unit->down_deferred) deferred.push_back(unit.get());
+    }
+    for (Unit* unit : deferred) request_down(*unit);
+    for (Unit* unit : waiting) check_deps(*unit);
+}
+
+void Core::before_wait() {
+    // Work that must not run inside the dispatch that caused it: freeing removed units,
+    // re-checking gates, writing the snapshot once per wake-up rather than once per change.
+    for (int round = 0; deps_dirty_ && round < 64; ++round) {
+        deps_dirty_ = false;
+        check_waiting();
+    }
+    graveyard_.clear();
+    if (shutting_down_ && !stopped_reported_) {
+        bool all_down = true;
+        for (const auto& [name, unit] : units_)
+            if (unit->state != State::stopped) all_down = false;
+        if (all_down) {
+            stopped_reported_ = true;
+            write_snapshot();
+            log::info("edgevisord: every workload is stopped");
+            if (options_.on_stopped) options_.on_stopped();
+            return;
+        }
+    }
+    if (snapshot_dirty_) write_snapshot();
+}
+
+Unit* Core::find(std::string_view name) {
+    auto it = units_.find(std::string(name));
+    return it == units_.end() ? nullptr : it->second.get();
+}
+
+const Unit* Core::find(std::string_view name) const {
+    auto it = units_.find(std::string(name));
+    return it == units_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace edgevisor::supervisor

@@ -1,0 +1,104 @@
+// The Supervisor's implementation, split by concern across core.cpp (start, reconcile, the
+// state machine driver), executor.cpp (what each Action does to the kernel), control.cpp (the
+// channels' Control calls) and status.cpp (status model, snapshot file, events).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "edgevisor/isolation/cgroup.hpp"
+#include "edgevisor/isolation/launcher.hpp"
+#include "edgevisor/supervisor/supervisor.hpp"
+#include "layer_store.hpp"
+#include "manifest_dir.hpp"
+#include "planner.hpp"
+#include "unit.hpp"
+
+namespace edgevisor::supervisor {
+
+class Core final : public Supervisor {
+  public:
+    Core(EventLoop& loop, SupervisorOptions options);
+    ~Core() override;
+
+    Status boot() override;
+    void reload(const manifests::NodeConfig& config) override;
+    void shutdown() override;
+    void add_observer(telemetry::Observer* observer) override;
+    void remove_observer(telemetry::Observer* observer) override;
+    [[nodiscard]] std::string summary() const override;
+
+    // Control
+    [[nodiscard]] telemetry::NodeStatus status() const override;
+    telemetry::ApplyResult apply(const telemetry::ApplyRequest& request) override;
+    Status remove(std::string_view name) override;
+    Status start(std::string_view name) override;
+    Status stop(std::string_view name) override;
+    Status restart(std::string_view name) override;
+    [[nodiscard]] std::vector<telemetry::Event> events(std::uint64_t after_seq,
+                                                       std::size_t max) const override;
+    [[nodiscard]] Result<std::vector<std::string>> logs(std::string_view name,
+                                                        std::size_t lines) const override;
+
+  private:
+    // core.cpp
+    MergedDesired merged_desired() const;
+    std::vector<PlannedStep> current_plan(const MergedDesired& desired) const;
+    void reconcile();
+    void carry_out(const PlannedStep& step, const MergedDesired& desired);
+    void fire(Unit& unit, Event event);
+    void request_down(Unit& unit);
+    void before_wait();
+    void check_waiting();
+    Unit* find(std::string_view name);
+    [[nodiscard]] const Unit* find(std::string_view name) const;
+
+    // executor.cpp
+    void perform(Unit& unit, Action action);
+    void check_deps(Unit& unit);
+    void launch(Unit& unit);
+    void on_exit(Unit& unit);
+    void end_run(Unit& unit, bool success);
+    void send_stop(Unit& unit);
+    void kill(Unit& unit);
+    void arm_backoff(Unit& unit);
+    void kill_leftovers(Unit& unit, bool remove_cgroup);
+    void finish_stop(Unit& unit);
+    void update_in_place(Unit& unit, const DesiredWorkload& desired);
+
+    // status.cpp
+    [[nodiscard]] telemetry::WorkloadStatus unit_status(const Unit& unit) const;
+    void changed(Unit& unit);
+    void emit_event(const std::string& workload, const std::string& kind,
+                    const std::string& message);
+    void write_snapshot();
+
+    EventLoop& loop_;
+    SupervisorOptions options_;
+    const manifests::NodeConfig& config_;
+    std::string node_id_;
+    std::optional<isolation::CgroupTree> cgroups_;
+    isolation::Launcher launcher_;
+    ManifestDir files_;
+    LayerStore layers_;
+    std::map<std::string, std::unique_ptr<Unit>> units_;
+    std::vector<std::unique_ptr<Unit>> graveyard_;  // removed during dispatch, freed before wait
+    std::vector<telemetry::Observer*> observers_;
+    std::deque<telemetry::Event> events_;
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t api_revision_ = 0;
+    Source prepare_, sighup_;
+    bool ready_ = false;
+    bool shutting_down_ = false;
+    bool deps_dirty_ = false;
+    bool snapshot_dirty_ = true;
+    bool stopped_reported_ = false;
+    std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace edgevisor::supervisor

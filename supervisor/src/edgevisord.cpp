@@ -1,0 +1,111 @@
+// edgevisord [--config FILE] [--check-config]
+//
+// The node supervisor daemon. Without --config it reads /etc/edgevisor/edgevisor.yaml when that
+// exists, else runs on its embedded defaults. --check-config validates the config, prints the
+// effective one (every key, defaults spelled out) and exits: 0 valid, 1 invalid.
+// Signals: SIGTERM/SIGINT stop every workload and exit 0; SIGHUP reloads config and manifests.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "edgevisor/event_loop.hpp"
+#include "edgevisor/log.hpp"
+#include "edgevisor/manifests/node_config.hpp"
+#include "edgevisor/supervisor/supervisor.hpp"
+#include "notify.hpp"
+
+namespace {
+
+using namespace edgevisor;
+
+constexpr const char* kDefaultConfig = "/etc/edgevisor/edgevisor.yaml";
+
+std::optional<manifests::NodeConfig> read_config(const std::string& path, bool explicit_path) {
+    if (!explicit_path && !std::filesystem::exists(path)) return manifests::NodeConfig{};
+    auto loaded = manifests::load_node_config(path);
+    for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+    if (!loaded.ok()) return std::nullopt;
+    return loaded.config;
+}
+
+log::Level level_of(const std::string& name) {
+    if (name == "debug") return log::Level::debug;
+    if (name == "warn") return log::Level::warn;
+    if (name == "error") return log::Level::error;
+    return log::Level::info;
+}
+
+int run(const std::string& config_path, manifests::NodeConfig config) {
+    log::set_level(level_of(config.log.level));
+    // Writes to a log pipe whose reader is gone must fail with EPIPE, not kill the daemon.
+    ::signal(SIGPIPE, SIG_IGN);
+    auto loop = EventLoop::create();
+    if (!loop) {
+        log::error("edgevisord: {}", loop.error().describe());
+        return 1;
+    }
+    supervisor::SystemdNotifier notifier;
+    supervisor::Supervisor* self = nullptr;
+    supervisor::SupervisorOptions options;
+    options.config = config;
+    options.on_ready = [&] { notifier.ready(self->summary()); };
+    options.on_stopped = [&] { (*loop)->exit(0); };
+    auto created = supervisor::Supervisor::create(**loop, std::move(options));
+    if (!created) {
+        log::error("edgevisord: {}", created.error().describe());
+        return 1;
+    }
+    auto& supervisor = **created;
+    self = &supervisor;
+    auto on_stop = [&] {
+        notifier.stopping();
+        supervisor.shutdown();
+        return Status{};
+    };
+    auto term = (*loop)->add_signal(SIGTERM, on_stop);
+    auto intr = (*loop)->add_signal(SIGINT, on_stop);
+    auto hup = (*loop)->add_signal(SIGHUP, [&] {
+        log::info("edgevisord: SIGHUP: reloading {}", config_path);
+        if (auto reread = read_config(config_path, false)) {
+            log::set_level(level_of(reread->log.level));
+            supervisor.reload(*reread);
+        } else {
+            log::error("edgevisord: {} is invalid: keeping the running config", config_path);
+        }
+        return Status{};
+    });
+    auto status = (*loop)->add_prepare([&] {
+        notifier.status(supervisor.summary());
+        return Status{};
+    });
+    if (auto st = supervisor.boot(); !st) {
+        log::error("edgevisord: {}", st.error().describe());
+        return 1;
+    }
+    notifier.start_watchdog(**loop, config.supervisor.watchdog);
+    return (*loop)->run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"edgevisord: the edgevisor node supervisor"};
+    std::string config_path = kDefaultConfig;
+    bool check = false;
+    auto* config_option = app.add_option("--config", config_path, "node config file (YAML)");
+    app.add_flag("--check-config", check, "validate the config, print the effective one, exit");
+    CLI11_PARSE(app, argc, argv);
+    auto config = read_config(config_path, config_option->count() > 0);
+    if (!config) {
+        std::fprintf(stderr, "edgevisord: %s: invalid config\n", config_path.c_str());
+        return 1;
+    }
+    if (check) {
+        std::fputs(manifests::render_node_config(*config).c_str(), stdout);
+        return 0;
+    }
+    return run(config_path, std::move(*config));
+}

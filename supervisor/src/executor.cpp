@@ -1,0 +1,272 @@
+// What each Action of the lifecycle table does: launch, signal, kill, arm timers, clean up.
+// Nothing here waits for a process: exits arrive as pidfd events, grace periods and backoffs
+// are timer deadlines.
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "core.hpp"
+#include "edgevisor/log.hpp"
+#include "restart_policy.hpp"
+
+namespace edgevisor::supervisor {
+namespace {
+
+std::string describe_status(int status) {
+    if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        const char* abbrev = ::sigabbrev_np(WTERMSIG(status));
+        return std::string("killed by SIG") + (abbrev != nullptr ? abbrev : "?");
+    }
+    return "ended (status " + std::to_string(status) + ")";
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+    return text;
+}
+
+}  // namespace
+
+void Core::perform(Unit& unit, Action action) {
+    switch (action) {
+        case Action::nop:
+            return;
+        case Action::check_deps:
+            return check_deps(unit);
+        case Action::launch:
+            return launch(unit);
+        case Action::send_stop:
+            return send_stop(unit);
+        case Action::kill:
+            return kill(unit);
+        case Action::arm_backoff:
+            return arm_backoff(unit);
+        case Action::settle:
+            kill_leftovers(unit, false);
+            unit.message.clear();
+            return;
+        case Action::finish_stop:
+            return finish_stop(unit);
+    }
+}
+
+void Core::check_deps(Unit& unit) {
+    for (const auto& dep : unit.spec().depends_on) {
+        const Unit* other = find(dep.name);
+        // `healthy` is `running` until health probes decide more (issue 11).
+        if (other == nullptr || other->state != State::running || other->remove) {
+            std::string why =
+                "waiting for " + dep.name +
+                (other == nullptr ? " (not defined)"
+                                  : " (" + std::string(visible_state(other->state)) + ")");
+            if (unit.message != why) {
+                unit.message = why;
+                changed(unit);
+            }
+            return;
+        }
+    }
+    unit.message.clear();
+    fire(unit, Event::deps_ready);
+}
+
+void Core::launch(Unit& unit) {
+    auto failed = [&](const Error& error) {
+        unit.last_exit = error.describe();
+        log::warn("{}", unit.last_exit);
+        emit_event(unit.name(), "start-failed", unit.last_exit);
+        unit.run_started = EventLoop::now();
+        end_run(unit, false);
+    };
+    if (!unit.cgroup) {
+        auto cgroup = cgroups_->create_workload(unit.name());
+        if (!cgroup) return failed(cgroup.error().wrap(unit.name() + ": start failed at cgroup"));
+        unit.cgroup.emplace(std::move(*cgroup));
+        // The daemon decides when the directory goes (finish_stop), not the destructor.
+        unit.cgroup->release();
+    }
+    if (auto st = unit.cgroup->apply(unit.spec().resources); !st)
+        return failed(st.error().wrap(unit.name() + ": start failed at resources"));
+    auto out = make_log_pipe();
+    auto err = make_log_pipe();
+    if (!out || !err) return failed((out ? err.error() : out.error()).wrap(unit.name()));
+    isolation::LaunchRequest request;
+    request.workload = &unit.desired.workload;
+    request.cgroup_fd = unit.cgroup->dir_fd();
+    request.stdout_fd = out->second.get();
+    request.stderr_fd = err->second.get();
+    request.kill_when_caller_exits = false;  // workloads outlive the daemon (README "Adoption")
+    auto process = launcher_.launch(request);
+    if (!process) return failed(process.error());
+    out->second.reset();
+    err->second.reset();
+    unit.capture.attach(loop_, std::move(out->first), std::move(err->first));
+    unit.process = std::move(*process);
+    unit.adopted = false;
+    unit.run_started = EventLoop::now();
+    unit.exit_source = loop_.add_pidfd(unit.process.pidfd.get(), [this, &unit] {
+        on_exit(unit);
+        return Status{};
+    });
+    log::info("{}: started, pid {}", unit.name(), unit.process.pid);
+    fire(unit, Event::launched);
+}
+
+void Core::on_exit(Unit& unit) {
+    unit.exit_source.reset();
+    bool success = false;
+    if (unit.adopted) {
+        // Not our child: the kernel gives its status to our predecessor's parent, not to us.
+        unit.last_exit = "ended (status unknown: adopted after a daemon restart)";
+    } else if (auto status = isolation::wait_exit(unit.process); status) {
+        success = WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+        unit.last_exit = describe_status(*status);
+        if (WIFEXITED(*status) && WEXITSTATUS(*status) == 125) unit.last_exit += " (start failure)";
+    } else {
+        unit.last_exit = status.error().describe();
+    }
+    if (unit.cgroup) {
+        if (auto stats = unit.cgroup->stats();
+            stats && stats->memory_events && stats->memory_events->oom_kill > 0)
+            unit.last_exit = "oom-killed (" + unit.last_exit + ")";
+    }
+    unit.process = {};
+    unit.capture.flush();
+    log::info("{}: {}", unit.name(), unit.last_exit);
+    end_run(unit, success);
+}
+
+void Core::end_run(Unit& unit, bool success) {
+    auto ran = EventLoop::now() - unit.run_started;
+    bool quick = ran < config_.supervisor.stable_run;
+    if (!quick) unit.quick_failures = 0;
+    const auto& restart = unit.spec().restart;
+    if (quick && (!success || restart.policy == manifests::RestartPolicy::always))
+        ++unit.quick_failures;
+    if (is_down(unit.state) || unit.state == State::stop_signal || unit.state == State::stop_kill) {
+        fire(unit, Event::ended_done);  // asked to stop: the table ends it as stopped
+        return;
+    }
+    if (unit.state == State::starting && !unit.want_up) {
+        fire(unit, Event::ended_failed);
+        return;
+    }
+    fire(unit, classify_end(restart, EndFacts{success, false, unit.quick_failures},
+                            config_.supervisor.crash_loop_after));
+}
+
+void Core::send_stop(Unit& unit) {
+    if (!unit.process.pidfd) {
+        fire(unit, Event::stop_timeout);
+        return;
+    }
+    int sig = unit.spec().stop_signal;
+    log::info("{}: stopping (SIG{}, {} ms grace)", unit.name(), ::sigabbrev_np(sig),
+              unit.spec().stop_timeout.count());
+    if (::syscall(SYS_pidfd_send_signal, unit.process.pidfd.get(), sig, nullptr, 0) != 0 &&
+        errno != ESRCH)
+        log::warn("{}: pidfd_send_signal: {}", unit.name(), std::strerror(errno));
+    unit.timer = loop_.add_timer(EventLoop::now() + unit.spec().stop_timeout, [this, &unit] {
+        fire(unit, Event::stop_timeout);
+        return Status{};
+    });
+}
+
+void Core::kill(Unit& unit) {
+    log::warn("{}: did not stop within {} ms: killing its cgroup", unit.name(),
+              unit.spec().stop_timeout.count());
+    emit_event(unit.name(), "killed", "stop timeout: cgroup killed");
+    if (unit.cgroup) {
+        if (auto st = unit.cgroup->kill(); !st)
+            log::error("{}: {}", unit.name(), st.error().describe());
+    } else if (unit.process.pidfd) {
+        ::syscall(SYS_pidfd_send_signal, unit.process.pidfd.get(), SIGKILL, nullptr, 0);
+    }
+}
+
+void Core::arm_backoff(Unit& unit) {
+    kill_leftovers(unit, false);
+    std::uniform_real_distribution<double> random(0.0, 1.0);
+    auto delay = backoff_delay(unit.spec().restart.backoff,
+                               std::max<std::uint32_t>(1, unit.quick_failures), random(random_));
+    unit.message = (unit.state == State::crash_loop ? "crash loop: " : "") +
+                   std::string("restarting in ") + seconds_text(delay) + " after " + unit.last_exit;
+    if (unit.state == State::crash_loop) emit_event(unit.name(), "crash-loop", unit.last_exit);
+    changed(unit);
+    unit.timer = loop_.add_timer(EventLoop::now() + delay, [this, &unit] {
+        ++unit.restarts;
+        fire(unit, Event::timer);
+        return Status{};
+    });
+}
+
+void Core::kill_leftovers(Unit& unit, bool remove_cgroup) {
+    if (!unit.cgroup) return;
+    // What the main process left behind (daemonised children) dies with the run.
+    auto state = unit.cgroup->state();
+    if (state && state->populated) {
+        (void)unit.cgroup->kill();
+        // SIGKILLed processes are gone within milliseconds; bounded, in case one is stuck in D.
+        if (auto st = unit.cgroup->wait_empty(std::chrono::seconds(2)); !st)
+            log::warn("{}: {}", unit.name(), st.error().describe());
+    }
+    if (!remove_cgroup) return;
+    if (auto st = unit.cgroup->remove(); !st)
+        log::warn("{}: {}", unit.name(), st.error().describe());
+    unit.cgroup.reset();
+}
+
+void Core::finish_stop(Unit& unit) {
+    unit.timer.reset();
+    unit.exit_source.reset();
+    unit.capture.flush();
+    kill_leftovers(unit, true);
+    unit.message.clear();
+    changed(unit);
+    if (unit.remove) {
+        log::info("{}: removed", unit.name());
+        for (auto* o : observers_) o->workload_removed(unit.name());
+        emit_event(unit.name(), "removed", "");
+        auto it = units_.find(unit.name());
+        graveyard_.push_back(std::move(it->second));
+        units_.erase(it);
+        snapshot_dirty_ = true;
+        return;
+    }
+    if (unit.next) {
+        unit.desired = std::move(*unit.next);
+        unit.next.reset();
+        unit.log_file.set_limits(unit.spec().logs.max_size, unit.spec().logs.max_files);
+        unit.quick_failures = 0;
+    }
+    if (shutting_down_) return;
+    if (unit.want_up || unit.restart_requested) {
+        unit.restart_requested = false;
+        unit.want_up = true;
+        fire(unit, Event::want_up);
+    }
+}
+
+void Core::update_in_place(Unit& unit, const DesiredWorkload& desired) {
+    if (unit.next) {  // a replace is pending: the new spec waits for it
+        unit.next = desired;
+        return;
+    }
+    unit.desired = desired;
+    unit.log_file.set_limits(unit.spec().logs.max_size, unit.spec().logs.max_files);
+    if (unit.cgroup) {
+        if (auto st = unit.cgroup->apply(unit.spec().resources); !st) {
+            unit.message = st.error().describe();
+            log::warn("{}: limits not updated: {}", unit.name(), unit.message);
+        }
+    }
+    emit_event(unit.name(), "updated", "limits updated in place");
+    changed(unit);
+}
+
+}  // namespace edgevisor::supervisor

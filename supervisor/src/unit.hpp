@@ -1,0 +1,55 @@
+// One workload as the supervisor runs it. Desired ("want") and actual (state, process) are
+// separate fields, as s6 keeps flagwantup beside its state: the planner writes want and spec,
+// the state machine acts on events.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "desired.hpp"
+#include "edgevisor/event_loop.hpp"
+#include "edgevisor/isolation/cgroup.hpp"
+#include "edgevisor/isolation/launcher.hpp"
+#include "lifecycle.hpp"
+#include "log_capture.hpp"
+
+namespace edgevisor::supervisor {
+
+struct Unit {
+    explicit Unit(DesiredWorkload desired_spec, const std::string& log_dir)
+        : desired(std::move(desired_spec)),
+          log_file(log_dir + "/" + desired.workload.metadata.name + ".log",
+                   desired.workload.spec.logs.max_size, desired.workload.spec.logs.max_files),
+          capture(log_file) {}
+
+    [[nodiscard]] const std::string& name() const { return desired.workload.metadata.name; }
+    [[nodiscard]] const manifests::WorkloadSpec& spec() const { return desired.workload.spec; }
+
+    // want
+    DesiredWorkload desired;              // the spec it runs (or will run)
+    std::optional<DesiredWorkload> next;  // replace pending: runs once this one is stopped
+    bool want_up = true;
+    bool remove = false;             // delete once down
+    bool restart_requested = false;  // Control::restart: up again once down
+    bool down_deferred = false;      // want_down waits for dependents to stop first
+
+    // actual
+    State state = State::pending;
+    std::int64_t since_unix_ms = 0;
+    std::optional<isolation::Cgroup> cgroup;
+    isolation::Process process;
+    bool adopted = false;  // not our child: no exit status to collect
+    Source exit_source, timer;
+    LogFile log_file;
+    LogCapture capture;
+    std::chrono::steady_clock::time_point run_started{};
+    std::uint32_t restarts = 0;
+    std::uint32_t quick_failures = 0;
+    std::string last_exit;
+    std::string message;
+};
+
+}  // namespace edgevisor::supervisor
