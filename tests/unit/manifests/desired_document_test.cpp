@@ -30,16 +30,18 @@ workloads:
 }
 
 TEST_CASE("parse_desired: Workload documents have no revision, one bad document rejects all") {
-    auto plain = parse_desired("apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: a}\n"
-                               "spec: {command: [/bin/true]}\n",
-                               "t");
+    auto plain = parse_desired(
+        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: a}\n"
+        "spec: {command: [/bin/true]}\n",
+        "t");
     REQUIRE(plain.result.ok());
     CHECK_FALSE(plain.revision);
     CHECK(plain.result.workloads.size() == 1);
-    auto bad = parse_desired("apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: a}\n"
-                             "spec: {command: [/bin/true]}\n---\napiVersion: edgevisor/v1\n"
-                             "kind: Workload\nmetadata: {name: b}\nspec: {command: [true]}\n",
-                             "dbus:Apply");
+    auto bad = parse_desired(
+        "apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: a}\n"
+        "spec: {command: [/bin/true]}\n---\napiVersion: edgevisor/v1\n"
+        "kind: Workload\nmetadata: {name: b}\nspec: {command: [true]}\n",
+        "dbus:Apply");
     REQUIRE(bad.result.diagnostics.size() == 1);
     CHECK(bad.result.diagnostics[0].format() ==
           "dbus:Apply:9:18: spec.command[0]: 'true' is not an absolute path (no PATH search is "

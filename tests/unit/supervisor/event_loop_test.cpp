@@ -11,7 +11,7 @@
 using namespace edgevisor;
 using namespace std::chrono_literals;
 
-TEST_CASE("timers run in deadline order; a destroyed Source never runs") {
+TEST_CASE("timers run in deadline order, a destroyed Source never runs") {
     auto loop = std::move(*EventLoop::create());
     std::vector<int> order;
     auto now = EventLoop::now();
