@@ -10,8 +10,10 @@
 
 namespace edgevisor::supervisor {
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                         CutAfter cut) {
+namespace {
+
+Status write_atomic(const std::filesystem::path& path, std::string_view content, CutAfter cut,
+                    bool sync) {
     const std::string target = path.string();
     const std::string temp = target + ".tmp";
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -24,17 +26,29 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
         done += static_cast<std::size_t>(n);
     }
     if (cut == CutAfter::temp_written) return {};
-    if (::fsync(fd.get()) != 0) return fail_errno("persist", "fsync(" + temp + ")");
+    if (sync && ::fsync(fd.get()) != 0) return fail_errno("persist", "fsync(" + temp + ")");
     fd.reset();
     if (cut == CutAfter::temp_synced) return {};
     if (::rename(temp.c_str(), target.c_str()) != 0)
         return fail_errno("persist", "rename(" + temp + ", " + target + ")");
-    if (cut == CutAfter::renamed) return {};
+    if (cut == CutAfter::renamed || !sync) return {};
     // The rename is durable only once the directory entry is.
     auto dir = path.parent_path().empty() ? std::string(".") : path.parent_path().string();
     UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_fd || ::fsync(dir_fd.get()) != 0) return fail_errno("persist", "fsync(" + dir + ")");
     return {};
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         CutAfter cut) {
+    return write_atomic(path, content, cut, true);
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         Durability durability) {
+    return write_atomic(path, content, CutAfter::nothing, durability == Durability::power_cut);
 }
 
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t limit) {

@@ -14,8 +14,15 @@ namespace edgevisor::supervisor {
 // Where a test cuts the write short (as a crash there would): nothing after that step happens.
 enum class CutAfter { nothing, temp_written, temp_synced, renamed };
 
+// power_cut: both fsyncs (what a channel acknowledges). process_crash: temp and rename only,
+// for files rebuilt from memory or needed only while the machine stays up (the status
+// snapshot, the records of running workloads): a crashed process loses nothing written.
+enum class Durability { power_cut, process_crash };
+
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                          CutAfter cut = CutAfter::nothing);
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         Durability durability);
 
 // The whole file (regular files only, at most `limit` bytes). ENOENT when it does not exist.
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t limit = 16 << 20);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "atomic_file.hpp"
@@ -25,6 +26,19 @@ isolation::CgroupOptions cgroup_options(const manifests::NodeConfig& config) {
                       ::getenv("INVOCATION_ID") != nullptr);
     options.layout =
         delegated ? isolation::CgroupLayout::delegated : isolation::CgroupLayout::standalone;
+    return options;
+}
+
+isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config) {
+    isolation::LauncherOptions options;
+    options.runtime_dir = config.paths.runtime;
+    // A workload on the host's root must not read the node's config, state (acknowledged
+    // desired state), runtime files or the other workloads' logs.
+    std::string config_dir = config.file.empty()
+                                 ? std::string("/etc/edgevisor")
+                                 : std::filesystem::path(config.file).parent_path().string();
+    options.supervisor_paths = {config_dir, config.paths.state, config.paths.runtime,
+                                config.paths.logs};
     return options;
 }
 
@@ -52,6 +66,7 @@ Core::Core(EventLoop& loop, SupervisorOptions options)
       options_(std::move(options)),
       config_(options_.config),
       node_id_(resolve_node_id(config_)),
+      launcher_(launcher_options(config_)),
       files_(config_.paths.manifests),
       layers_(std::filesystem::path(config_.paths.state) / "layers") {}
 
@@ -65,6 +80,15 @@ Status Core::boot() {
     cgroups_.emplace(std::move(*tree));
     if (auto st = layers_.load(); !st) log::error("layers: {}", st.error().describe());
     files_.rescan();
+    if (!options_.fd_holder.empty()) {
+        auto store = FdStore::open(config_.paths.runtime, options_.fd_holder);
+        if (store)
+            fds_ = std::move(*store);
+        else
+            log::warn("edgevisord: {}: log pipes will not survive a daemon restart",
+                      store.error().describe());
+    }
+    recover();
     if (auto st = files_.watch(loop_, config_.supervisor.debounce,
                                [this] {
                                    if (files_.rescan()) reconcile();
@@ -224,6 +248,11 @@ void Core::before_wait() {
         check_waiting();
     }
     graveyard_.clear();
+    if (records_dirty_) {
+        records_dirty_ = false;
+        if (auto st = write_run_records(records_path(), records_); !st)
+            log::warn("records: {}", st.error().describe());
+    }
     if (shutting_down_ && !stopped_reported_) {
         bool all_down = true;
         for (const auto& [name, unit] : units_)

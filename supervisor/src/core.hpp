@@ -14,9 +14,11 @@
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/supervisor/supervisor.hpp"
+#include "fd_store.hpp"
 #include "layer_store.hpp"
 #include "manifest_dir.hpp"
 #include "planner.hpp"
+#include "run_records.hpp"
 #include "unit.hpp"
 
 namespace edgevisor::supervisor {
@@ -58,6 +60,12 @@ class Core final : public Supervisor {
     Unit* find(std::string_view name);
     [[nodiscard]] const Unit* find(std::string_view name) const;
 
+    // adopt.cpp
+    void recover();
+    [[nodiscard]] std::filesystem::path records_path() const;
+    void record_run(const Unit& unit);
+    void forget_run(const std::string& name);
+
     // executor.cpp
     void perform(Unit& unit, Action action);
     void check_deps(Unit& unit);
@@ -86,6 +94,9 @@ class Core final : public Supervisor {
     isolation::Launcher launcher_;
     ManifestDir files_;
     LayerStore layers_;
+    FdStore fds_;
+    RunRecords records_;
+    bool records_dirty_ = false;
     std::map<std::string, std::unique_ptr<Unit>> units_;
     std::vector<std::unique_ptr<Unit>> graveyard_;  // removed during dispatch, freed before wait
     std::vector<telemetry::Observer*> observers_;

@@ -38,6 +38,18 @@ log::Level level_of(const std::string& name) {
     return log::Level::info;
 }
 
+// edgevisor-fdholder beside this program (the build tree, /usr/sbin with the .deb), else in
+// /usr/libexec/edgevisor.
+std::string find_fd_holder() {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    for (const auto& candidate :
+         {self.parent_path() / "edgevisor-fdholder",
+          std::filesystem::path("/usr/libexec/edgevisor/edgevisor-fdholder")})
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    return "";
+}
+
 int run(const std::string& config_path, manifests::NodeConfig config) {
     log::set_level(level_of(config.log.level));
     // Writes to a log pipe whose reader is gone must fail with EPIPE, not kill the daemon.
@@ -51,6 +63,7 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
     supervisor::Supervisor* self = nullptr;
     supervisor::SupervisorOptions options;
     options.config = config;
+    options.fd_holder = find_fd_holder();
     options.on_ready = [&] { notifier.ready(self->summary()); };
     options.on_stopped = [&] { (*loop)->exit(0); };
     auto created = supervisor::Supervisor::create(**loop, std::move(options));

@@ -59,7 +59,11 @@ void Core::check_deps(Unit& unit) {
     for (const auto& dep : unit.spec().depends_on) {
         const Unit* other = find(dep.name);
         // `healthy` is `running` until health probes decide more (issue 11).
-        if (other == nullptr || other->state != State::running || other->remove) {
+        bool met = other != nullptr && !other->remove &&
+                   (dep.condition == manifests::DependencyCondition::completed
+                        ? other->state == State::exited
+                        : other->state == State::running);
+        if (!met) {
             std::string why =
                 "waiting for " + dep.name +
                 (other == nullptr ? " (not defined)"
@@ -106,6 +110,11 @@ void Core::launch(Unit& unit) {
     out->second.reset();
     err->second.reset();
     unit.capture.attach(loop_, std::move(out->first), std::move(err->first));
+    // The holder keeps a copy of each read end: the pipes outlive this daemon (fd_store.hpp).
+    if (fds_.connected()) {
+        (void)fds_.put(unit.name() + ".out", unit.capture.out_fd());
+        (void)fds_.put(unit.name() + ".err", unit.capture.err_fd());
+    }
     unit.process = std::move(*process);
     unit.adopted = false;
     unit.run_started = EventLoop::now();
@@ -114,6 +123,7 @@ void Core::launch(Unit& unit) {
         return Status{};
     });
     log::info("{}: started, pid {}", unit.name(), unit.process.pid);
+    record_run(unit);
     fire(unit, Event::launched);
 }
 
@@ -137,6 +147,7 @@ void Core::on_exit(Unit& unit) {
     }
     unit.process = {};
     unit.capture.flush();
+    record_run(unit);
     log::info("{}: {}", unit.name(), unit.last_exit);
     end_run(unit, success);
 }
@@ -224,13 +235,19 @@ void Core::kill_leftovers(Unit& unit, bool remove_cgroup) {
 void Core::finish_stop(Unit& unit) {
     unit.timer.reset();
     unit.exit_source.reset();
-    unit.capture.flush();
     kill_leftovers(unit, true);
+    unit.capture.flush();
+    unit.capture.close();
+    if (fds_.connected()) {
+        (void)fds_.drop(unit.name() + ".out");
+        (void)fds_.drop(unit.name() + ".err");
+    }
     unit.message.clear();
     changed(unit);
     if (unit.remove) {
         log::info("{}: removed", unit.name());
         for (auto* o : observers_) o->workload_removed(unit.name());
+        forget_run(unit.name());
         emit_event(unit.name(), "removed", "");
         auto it = units_.find(unit.name());
         graveyard_.push_back(std::move(it->second));
@@ -244,6 +261,7 @@ void Core::finish_stop(Unit& unit) {
         unit.log_file.set_limits(unit.spec().logs.max_size, unit.spec().logs.max_files);
         unit.quick_failures = 0;
     }
+    record_run(unit);
     if (shutting_down_) return;
     if (unit.want_up || unit.restart_requested) {
         unit.restart_requested = false;

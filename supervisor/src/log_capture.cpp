@@ -120,6 +120,14 @@ void LogCapture::flush() {
     }
 }
 
+void LogCapture::close() {
+    for (Stream* s : {&out_, &err_}) {
+        s->source.reset();
+        s->fd.reset();
+        s->partial.clear();
+    }
+}
+
 Status LogCapture::drain(Stream& stream, std::size_t budget) {
     char buffer[16384];
     std::size_t done = 0;

@@ -51,8 +51,10 @@ class LogCapture {
 
     // Takes the read ends (made non-blocking) and drains them from the loop.
     void attach(EventLoop& loop, UniqueFd out, UniqueFd err);
-    // Reads what is left without waiting (the workload has ended) and stops watching.
+    // Reads what is there without waiting (the workload has ended).
     void flush();
+    // Stops watching and closes the read ends.
+    void close();
     [[nodiscard]] int out_fd() const { return out_.fd.get(); }
     [[nodiscard]] int err_fd() const { return err_.fd.get(); }
 

@@ -101,7 +101,7 @@ void Core::write_snapshot() {
              {"layers", layers},           {"workloads", workloads}};
     auto path = std::filesystem::path(config_.paths.runtime) / "status.json";
     // The snapshot is rebuilt from memory at any time: no need for fsync's cost on every change.
-    if (auto st = write_file_atomic(path, doc.dump(2) + "\n", CutAfter::renamed); !st)
+    if (auto st = write_file_atomic(path, doc.dump(2) + "\n", Durability::process_crash); !st)
         log::warn("status: {}", st.error().describe());
 }
 

@@ -16,6 +16,9 @@ namespace edgevisor::supervisor {
 struct SupervisorOptions {
     manifests::NodeConfig config;
     std::string version = "0.1.0";
+    // edgevisor-fdholder, which keeps the log pipes open across a daemon restart ("" : none;
+    // output then breaks when the daemon dies).
+    std::string fd_holder;
     // Called once, after the first reconcile (sd_notify READY=1).
     std::function<void()> on_ready;
     // Called when every workload is stopped after shutdown().

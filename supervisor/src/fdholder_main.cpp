@@ -1,0 +1,63 @@
+// edgevisor-fdholder: holds the read ends of the workloads' log pipes while no daemon does
+// (fd_store.hpp). Started by edgevisord with its listening socket as fd 3. One client at a
+// time (the daemon); exits once that client is gone and nothing is held. While no daemon is
+// connected, a pipe whose writers are all gone (its workload ended) is dropped, so a holder
+// never outlives the workloads it holds pipes for. No library but libc and libstdc++.
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fd_store.hpp"
+
+using edgevisor::UniqueFd;
+using edgevisor::supervisor::recv_with_fd;
+using edgevisor::supervisor::send_with_fd;
+
+int main() {
+    const int listener = 3;
+    std::map<std::string, UniqueFd> held;
+    UniqueFd client;
+    bool had_client = false;
+    for (;;) {
+        if (had_client && !client && held.empty()) return 0;
+        std::vector<pollfd> fds{{listener, POLLIN, 0}, {client.get(), POLLIN, 0}};
+        std::vector<std::string> tags;
+        if (!client)
+            for (const auto& [tag, owned] : held) {
+                fds.push_back({owned.get(), 0, 0});  // POLLHUP: every writer is gone
+                tags.push_back(tag);
+            }
+        if (::poll(fds.data(), fds.size(), -1) < 0) continue;
+        for (std::size_t i = 2; i < fds.size(); ++i)
+            if (fds[i].revents & POLLHUP) held.erase(tags[i - 2]);
+        if (fds[0].revents & POLLIN) {
+            // A new daemon replaces the old connection (a daemon that died leaves it at EOF).
+            UniqueFd accepted(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+            if (accepted) {
+                client = std::move(accepted);
+                had_client = true;
+            }
+            continue;
+        }
+        if (!client || fds[1].revents == 0) continue;
+        UniqueFd fd;
+        auto message = recv_with_fd(client.get(), fd);
+        if (!message) {
+            client.reset();
+            continue;
+        }
+        if (message->starts_with("put ") && fd) {
+            held.insert_or_assign(message->substr(4), std::move(fd));
+        } else if (message->starts_with("drop ")) {
+            held.erase(message->substr(5));
+        } else if (*message == "get") {
+            for (const auto& [tag, owned] : held)
+                (void)send_with_fd(client.get(), "fd " + tag, owned.get());
+            (void)send_with_fd(client.get(), "end", -1);
+        }
+    }
+}
