@@ -67,6 +67,8 @@ class Daemon {
 // The cgroup2 mount point of this host ("/sys/fs/cgroup/unified" here).
 std::string cgroup2_mount();
 bool path_exists(const std::string& path);
+// A process that exists and is not a zombie waiting for its parent.
+bool process_alive(pid_t pid);
 std::string read_text_file(const std::string& path);
 // A Workload document with the given name and spec lines (indented under spec:).
 std::string workload_yaml(const std::string& name, const std::string& spec_lines);

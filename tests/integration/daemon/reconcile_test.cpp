@@ -87,7 +87,7 @@ TEST_CASE("deleting a manifest file stops its workloads and removes their cgroup
     d.remove_manifest("a.yaml");
     REQUIRE(d.wait_for([&](const Json&) { return !d.workload("alpha"); }));
     CHECK(!path_exists(d.cgroup_dir("alpha")));
-    CHECK(::kill(static_cast<pid_t>(alpha), 0) != 0);
+    CHECK_FALSE(process_alive(static_cast<pid_t>(alpha)));
     CHECK(d.workload("beta")->value("state", "") == "running");
     CHECK(d.stop() == 0);
 }
@@ -136,7 +136,7 @@ TEST_CASE("SIGTERM stops every workload and the daemon exits 0 leaving no proces
     int status = d.stop(SIGTERM);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    for (pid_t pid : pids) CHECK(::kill(pid, 0) != 0);
+    for (pid_t pid : pids) CHECK_FALSE(process_alive(pid));
     CHECK(!path_exists(d.cgroup_dir("alpha")));
     CHECK(!path_exists(d.cgroup_dir("stubborn")));
     CHECK(d.status()["stopping"] == true);
