@@ -25,6 +25,9 @@ SYSROOT_PACKAGES=(
     libcli11-dev nettle-dev catch2
     # the local bus (telemetry/dbus): sdbus-c++ and libsystemd (sd_bus_path_encode)
     libsdbus-c++-dev libsystemd-dev
+    # the fleet channel (telemetry/mqtt): Paho MQTT C++ on Paho C, whose CMake config asks
+    # for OpenSSL
+    libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
 )
 
 arch=${1:?usage: make-sysroot.sh arm64|armhf}
