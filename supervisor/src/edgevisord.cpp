@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "dbus_channel.hpp"
 #include "edgevisor/event_loop.hpp"
 #include "edgevisor/log.hpp"
 #include "edgevisor/manifests/node_config.hpp"
@@ -94,6 +95,15 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
         notifier.status(supervisor.summary());
         return Status{};
     });
+    // Before boot, so that the name is on the bus when READY=1 is sent. Without a bus the
+    // node still runs its workloads: edgectl then says edgevisord is not running there.
+    std::unique_ptr<supervisor::DbusChannel> dbus;
+    if (auto channel = supervisor::DbusChannel::start(**loop, supervisor,
+                                                      {config.dbus.bus, config.dbus.admin_group})) {
+        dbus = std::move(*channel);
+    } else {
+        log::error("edgevisord: D-Bus: {}; running without it", channel.error().describe());
+    }
     if (auto st = supervisor.boot(); !st) {
         log::error("edgevisord: {}", st.error().describe());
         return 1;

@@ -15,13 +15,14 @@ namespace edgevisor::manifests {
 namespace detail {
 namespace {
 
-constexpr std::array<ConfigSection, 6> kSections{{
+constexpr std::array<ConfigSection, 7> kSections{{
     {"node", parse_node_section, render_node_section},
     {"paths", parse_paths_section, render_paths_section},
     {"cgroup", parse_cgroup_section, render_cgroup_section},
     {"log", parse_log_section, render_log_section},
     {"supervisor", parse_supervisor_section, render_supervisor_section},
     {"idPool", parse_id_pool_section, render_id_pool_section},
+    {"dbus", parse_dbus_section, render_dbus_section},
 }};
 
 void parse_top(Context& ctx, const yaml::Node& node, NodeConfig& out) {

@@ -61,6 +61,12 @@ struct IdPoolConfig {
     std::uint32_t count = 4096;
 };
 
+// Where org.edgevisor.Supervisor1 is served and who may change the node through it.
+struct DbusConfig {
+    std::string bus = "system";             // system | session | a D-Bus address
+    std::string admin_group = "edgevisor";  // with root, may Apply/Remove/Start/Stop/Restart
+};
+
 struct NodeConfig {
     NodeIdentity node;
     NodePaths paths;
@@ -68,7 +74,8 @@ struct NodeConfig {
     LogConfig log;
     SupervisorConfig supervisor;
     IdPoolConfig id_pool;
-    // Sections of later issues go here: dbus (config/dbus.cpp), mqtt (config/mqtt.cpp).
+    DbusConfig dbus;
+    // Sections of later issues go here: mqtt (config/mqtt.cpp).
     std::string file;  // where it was read from, "" for the embedded defaults
 };
 

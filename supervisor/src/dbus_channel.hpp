@@ -1,0 +1,44 @@
+// org.edgevisor.Supervisor1 inside edgevisord: the D-Bus adapter (telemetry/dbus) served by the
+// daemon's own loop, with no thread of its own.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "edgevisor/error.hpp"
+#include "edgevisor/event_loop.hpp"
+#include "edgevisor/supervisor/supervisor.hpp"
+#include "edgevisor/telemetry/dbus.hpp"
+
+namespace edgevisor::supervisor {
+
+class DbusChannel {
+  public:
+    // Connects, publishes the objects and the name, registers with the loop and as the
+    // supervisor's observer.
+    static Result<std::unique_ptr<DbusChannel>> start(EventLoop& loop, Supervisor& supervisor,
+                                                      const telemetry::dbus::BusConfig& config);
+    ~DbusChannel();
+    DbusChannel(const DbusChannel&) = delete;
+    DbusChannel& operator=(const DbusChannel&) = delete;
+
+  private:
+    DbusChannel(EventLoop& loop, Supervisor& supervisor,
+                std::unique_ptr<telemetry::dbus::Service> service);
+    // Before every wait: sd-bus's fd events and deadline as they are now (sdbus-c++ 1.2 changes
+    // them as messages come and go; a loop that kept the first ones would never send a reply
+    // the bus could not take at once).
+    Status prepare();
+    Status serve();
+    void stop_serving(const Error& error);
+
+    EventLoop& loop_;
+    Supervisor& supervisor_;
+    std::unique_ptr<telemetry::dbus::Service> service_;
+    Source io_, timer_, prepare_;
+    std::uint32_t events_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
+}  // namespace edgevisor::supervisor

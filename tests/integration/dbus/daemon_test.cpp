@@ -1,0 +1,194 @@
+// End to end: the real edgevisord serving org.edgevisor.Supervisor1 on a private bus (its node
+// config's dbus.bus), driven by edgectl and by busctl, a client we did not write.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "../daemon/daemon_support.hpp"
+#include "bus_support.hpp"
+#include "skip.hpp"
+
+using namespace edgevisor::testing;
+
+namespace {
+
+std::string sleeper(const std::string& name) {
+    return workload_yaml(name, "  command: [/bin/sh, -c, \"echo hello from " + name +
+                                   "; exec /bin/sleep 1000\"]\n  stopTimeout: 5s\n"
+                                   "  isolation: {init: true}\n");
+}
+
+// A private bus and edgevisord on it, with `admin_group` as dbus.adminGroup.
+struct Node {
+    PrivateBus bus;
+    Daemon daemon;
+    explicit Node(const std::string& admin_group = "nogroup")
+        : daemon("dbus: {bus: \"" + bus.address() + "\", adminGroup: \"" + admin_group + "\"}\n") {
+        daemon.write_manifest("sensor.yaml", sleeper("sensor-reader"));
+        daemon.start();
+        REQUIRE(daemon.wait_state("sensor-reader", "running"));
+        // The name is taken before the first reconcile; the workload is running by now.
+        auto out = edgectl({"status"});
+        INFO(out.err << daemon.daemon_output());
+        REQUIRE(out.code == 0);
+    }
+    Outcome edgectl(std::vector<std::string> args, bool as_nobody = false) const {
+        args.insert(args.begin(), {EDGEVISOR_EDGECTL, "--bus", bus.address()});
+        if (as_nobody)
+            args.insert(args.begin(),
+                        {"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"});
+        return run(args);
+    }
+    // Runs `edgectl` until `done` holds for its stdout, or 30 s pass.
+    bool until(std::vector<std::string> args, const std::function<bool(const std::string&)>& done) {
+        for (int i = 0; i < 300; ++i) {
+            if (done(edgectl(args).out)) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+    std::filesystem::path file(const std::string& name, const std::string& text) const {
+        auto path = bus.dir() / name;
+        write_text(path, text);
+        return path;
+    }
+};
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: edgectl status, list and show of the real daemon's workloads", "[dbus]") {
+    require_root();
+    Node node;
+    auto status = node.edgectl({"status"});
+    CHECK(status.out.rfind("node test-node, edgevisor ", 0) == 0);
+    CHECK(has(status.out, "NAME           STATE    HEALTH  RESTARTS  CPU"));
+    CHECK(has(status.out, "\nsensor-reader  running  -       0  "));
+    auto show = node.edgectl({"show", "sensor-reader", "-o", "json"});
+    REQUIRE(show.code == 0);
+    auto w = nlohmann::json::parse(show.out);
+    CHECK(w["layer"] == "files");
+    CHECK(w["pid"].get<std::int64_t>() > 0);
+    CHECK(w["path"] == "/org/edgevisor/Supervisor1/workload/sensor_2dreader");
+    CHECK(node.until({"logs", "sensor-reader"},
+                     [](const std::string& out) { return has(out, "hello from sensor-reader"); }));
+    auto events = node.edgectl({"events", "-o", "json"});
+    REQUIRE(events.code == 0);
+    CHECK_FALSE(nlohmann::json::parse(events.out).empty());
+    CHECK(node.daemon.stop() == 0);
+}
+
+TEST_CASE("e2e: apply over D-Bus, dry runs and broken documents, delete", "[dbus]") {
+    require_root();
+    Node node;
+    const auto good = node.file("web.yaml", sleeper("web-dashboard"));
+    auto dry = node.edgectl({"apply", "--dry-run", good.string()});
+    INFO(dry.err);
+    REQUIRE(dry.code == 0);
+    CHECK(dry.out == "+ web-dashboard: created\ndry run: nothing was changed\n");
+    CHECK_FALSE(has(node.edgectl({"list"}).out, "web-dashboard"));
+
+    auto applied = node.edgectl({"apply", "--wait", good.string()});
+    INFO(applied.err << node.daemon.daemon_output());
+    REQUIRE(applied.code == 0);
+    CHECK(has(applied.out, "+ web-dashboard: created\n"));
+    CHECK(has(applied.out, "ready: 1 workload running and healthy\n"));
+    auto pid_before =
+        nlohmann::json::parse(node.edgectl({"show", "sensor-reader", "-o", "json"}).out)["pid"];
+
+    const auto bad = node.file("bad.yaml",
+                               "apiVersion: edgevisor/v1\nkind: Workload\n"
+                               "metadata: {name: Bad}\nspec: {command: [/bin/true]}\n");
+    auto rejected = node.edgectl({"apply", bad.string()});
+    INFO(rejected.err);
+    CHECK(rejected.code == 1);
+    CHECK(has(rejected.err, bad.string() + ":3:18: metadata.name: 'Bad' is not a valid name"));
+    CHECK(has(rejected.err, "rejected: nothing was applied"));
+    auto after = node.edgectl({"list"}).out;
+    CHECK(has(after, "web-dashboard  running"));
+    CHECK(nlohmann::json::parse(node.edgectl({"show", "sensor-reader", "-o", "json"}).out)["pid"] ==
+          pid_before);
+
+    REQUIRE(node.edgectl({"delete", "web-dashboard"}).code == 0);
+    CHECK(node.until({"list"}, [](const std::string& out) { return !has(out, "web-dashboard"); }));
+    CHECK(node.daemon.stop() == 0);
+}
+
+TEST_CASE("e2e: busctl monitor sees PropertiesChanged when edgectl restarts a workload", "[dbus]") {
+    require_root();
+    Node node;
+    Background monitor(
+        {"busctl", "--address=" + node.bus.address(), "monitor", "org.edgevisor.Supervisor1"});
+    for (int i = 0; i < 100; ++i) {
+        node.edgectl({"list"});
+        if (has(monitor.read_until("Member=ListWorkloads", std::chrono::seconds(1)),
+                "Member=ListWorkloads"))
+            break;
+    }
+    const auto before =
+        nlohmann::json::parse(node.edgectl({"show", "sensor-reader", "-o", "json"}).out)["pid"];
+    auto restart = node.edgectl({"restart", "sensor-reader"});
+    INFO(restart.err);
+    REQUIRE(restart.code == 0);
+    // A restart gives the workload a new process: its Pid changes, and says so.
+    const std::string seen = monitor.read_until("\"Pid\"");
+    INFO(seen);
+    const auto changed = seen.find("Member=PropertiesChanged");
+    REQUIRE(changed != std::string::npos);
+    CHECK(has(seen.substr(changed), "Path=/org/edgevisor/Supervisor1/workload/sensor_2dreader"));
+    CHECK(has(seen.substr(changed), "STRING \"Pid\";"));
+    CHECK(node.until({"show", "sensor-reader", "-o", "json"}, [&](const std::string& out) {
+        if (out.empty()) return false;
+        auto w = nlohmann::json::parse(out);
+        return w["state"] == "running" && w["pid"] != before && w["pid"] != 0;
+    }));
+    CHECK(node.daemon.stop() == 0);
+}
+
+TEST_CASE("e2e: another user reads the real daemon's status and is refused apply and stop",
+          "[dbus]") {
+    require_root();
+    Node node("");  // root only
+    auto read = node.edgectl({"status"}, true);
+    INFO(read.err);
+    CHECK(read.code == 0);
+    CHECK(has(read.out, "sensor-reader  running"));
+    auto stop = node.edgectl({"stop", "sensor-reader"}, true);
+    CHECK(stop.code == 4);
+    CHECK(stop.err == "edgectl: Stop needs root\n");
+    auto apply = node.edgectl({"apply", node.file("x.yaml", sleeper("x")).string()}, true);
+    CHECK(apply.code == 4);
+    CHECK(apply.err == "edgectl: Apply needs root\n");
+    CHECK(has(node.edgectl({"list"}).out, "sensor-reader  running"));
+    // busctl introspects the real service and reads a property, as any user.
+    auto introspect = busctl(node.bus,
+                             {"introspect", "org.edgevisor.Supervisor1",
+                              "/org/edgevisor/Supervisor1", "org.edgevisor.Supervisor1"},
+                             true);
+    CHECK(has(introspect.out, ".Apply"));
+    auto count = busctl(node.bus,
+                        {"get-property", "org.edgevisor.Supervisor1", "/org/edgevisor/Supervisor1",
+                         "org.edgevisor.Supervisor1", "WorkloadCount"},
+                        true);
+    CHECK(count.out == "u 1\n");
+    CHECK(node.daemon.stop() == 0);
+}
+
+TEST_CASE("e2e: edgectl start and stop on the real daemon, and its exit seen by events -f",
+          "[dbus]") {
+    require_root();
+    Node node;
+    REQUIRE(node.edgectl({"stop", "sensor-reader"}).code == 0);
+    CHECK(node.until({"list"}, [](const std::string& out) {
+        return has(out, "sensor-reader  exited") || has(out, "sensor-reader  stopped");
+    }));
+    REQUIRE(node.edgectl({"start", "sensor-reader"}).code == 0);
+    CHECK(node.until({"list"},
+                     [](const std::string& out) { return has(out, "sensor-reader  running"); }));
+    Background follow({EDGEVISOR_EDGECTL, "--bus", node.bus.address(), "events", "-f"});
+    follow.read_until("sensor-reader", std::chrono::seconds(5));
+    CHECK(node.daemon.stop() == 0);
+    CHECK(follow.stop() == 3);  // "edgevisord stopped": exit 3 before SIGTERM could matter
+}
