@@ -41,3 +41,48 @@ power_cut() {
     echo "edgevisor-systemd-vm: cut now (case $CASE_NUMBER, $(($(date +%s%3N) - CASE_STARTED_MS)) ms)" >/dev/ttyS0
     sleep infinity
 }
+
+# The daemon's status snapshot (README, "Status snapshot") and the unit's properties.
+readonly status_file=/run/edgevisor/status.json
+unit_prop() { # property -> value (edgevisord.service)
+    systemctl show -p "$1" --value edgevisord.service
+}
+workload() { # name field -> value from status.json
+    jq -r --arg n "$1" --arg f "$2" '.workloads[] | select(.name == $n) | .[$f]' "$status_file"
+}
+workload_is() { # name state
+    [[ $(workload "$1" state 2>/dev/null) == "$2" ]]
+}
+# The daemon's log lines of this boot, as the journal has them (spdlog through stderr).
+daemon_journal() {
+    journalctl -b --no-pager -o cat _SYSTEMD_UNIT=edgevisord.service
+}
+service_cgroup() {
+    echo "/sys/fs/cgroup$(unit_prop ControlGroup)"
+}
+# Every process of a workload, from its cgroup: the same set before and after a daemon
+# restart means nothing was restarted and nothing duplicated.
+workload_procs() { # name
+    sort -n "$(service_cgroup)/workloads/$1/cgroup.procs" | tr '\n' ' '
+}
+main_pid_is_not() { # pid
+    [[ $(unit_prop MainPID) != "$1" && $(unit_prop MainPID) != 0 ]]
+}
+# Waits for a line the workload's log did not have yet: its output still arrives.
+log_moves_on() { # name
+    local file=/var/log/edgevisor/$1.log
+    wait_for 30 last_line_is_not "$file" "$(tail -n 1 "$file")"
+    tail -n 2 "$file"
+}
+last_line_is_not() { # file line
+    [[ $(tail -n 1 "$1") != "$2" ]]
+}
+
+# The cases about the boot service need the daemon in the package: a tree from before
+# edgevisord existed skips them, saying so (exit 77, reported as SKIPPED).
+needs_daemon() {
+    if [[ ! -x /usr/sbin/edgevisord ]] && ! dpkg-deb -c "$deb" | grep -q ' ./usr/sbin/edgevisord$'; then
+        echo "SKIPPED: this tree's package has no /usr/sbin/edgevisord"
+        exit 77
+    fi
+}
