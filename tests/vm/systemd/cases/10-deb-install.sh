@@ -6,4 +6,3 @@ show dpkg -i "$deb"
 show dpkg -s edgevisor | grep -x 'Status: install ok installed' || fail "edgevisor is not installed"
 show command -v edgectl
 show edgectl validate /usr/share/doc/edgevisor/examples
-show getent group edgevisor || fail "no edgevisor group (sysusers.d)"

@@ -1,4 +1,5 @@
 # case: at boot edgevisord is active only after READY=1 and its logs are in the journal
+# needs: /usr/sbin/edgevisord
 # boot: 2
 # Type=notify: systemd counts the unit active when the daemon sends READY=1, after its first
 # reconcile launched the workloads; with Type=simple it would be active at the fork. So the

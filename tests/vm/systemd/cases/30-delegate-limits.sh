@@ -1,4 +1,5 @@
 # case: Delegate=yes puts the workloads under the service's cgroup with every controller and limits hold
+# needs: /usr/sbin/edgevisord
 # boot: 2
 needs_daemon
 [[ $(unit_prop Delegate) == yes ]] || fail "Delegate is not yes"

@@ -1,4 +1,5 @@
 # case: systemctl stop edgevisord stops the workloads dependents first within their grace periods
+# needs: /usr/sbin/edgevisord
 # boot: 2
 needs_daemon
 wait_for 60 workload_is ticker-client running

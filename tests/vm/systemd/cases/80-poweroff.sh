@@ -1,4 +1,5 @@
 # case: poweroff stops the workloads in order and the final SIGKILL sweep finds none of them
+# needs: /usr/sbin/edgevisord
 # boot: 3
 # The previous boot ended with the runner's poweroff while the workloads ran. Its journal
 # says how edgevisord stopped them; its console (copied here by the host) says what
