@@ -44,7 +44,8 @@ depends=$(field Depends)
 mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ +//; s/ +$//' | grep -v '^$')
 
 # What every package holds (README, "Installing on a board"); add daemons here as they appear.
-required=(./usr/bin/edgectl ./etc/edgevisor/edgevisor.yaml ./etc/edgevisor/manifests.d/
+required=(./usr/bin/edgectl ./usr/sbin/edgevisord ./lib/systemd/system/edgevisord.service
+    ./etc/edgevisor/edgevisor.yaml ./etc/edgevisor/manifests.d/
     ./usr/lib/tmpfiles.d/edgevisor.conf ./usr/lib/sysusers.d/edgevisor.conf
     ./usr/share/doc/edgevisor/copyright
     ./usr/share/doc/edgevisor/changelog.gz

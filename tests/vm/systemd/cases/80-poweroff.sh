@@ -8,7 +8,7 @@ needs_daemon
 journalctl -b -1 --no-pager -o cat -u edgevisord.service >/tmp/stop.log
 show grep -E 'stopping|did not stop|every workload' /tmp/stop.log | tail -n 20
 grep -q 'every workload is stopped' /tmp/stop.log || fail "the daemon did not finish its stop at poweroff"
-! grep -qE '^(ticker|ticker-client): did not stop' /tmp/stop.log || fail "a grace period ran out"
+! grep -qE '] (ticker|ticker-client): did not stop' /tmp/stop.log || fail "a grace period ran out"
 console=$test_dir/console-2.log
 [[ -f $console ]] || fail "the host did not copy boot 2's console"
 show grep -E 'Sending SIG|Killing' "$console" || true
