@@ -81,7 +81,7 @@ last_line_is_not() { # file line
 # The cases about the boot service need the daemon in the package: a tree from before
 # edgevisord existed skips them, saying so (exit 77, reported as SKIPPED).
 needs_daemon() {
-    if [[ ! -x /usr/sbin/edgevisord ]] && ! dpkg-deb -c "$deb" | grep -q ' ./usr/sbin/edgevisord$'; then
+    if [[ ! -x /usr/sbin/edgevisord ]] && ! dpkg-deb -c "$deb" | grep ' ./usr/sbin/edgevisord$' >/dev/null; then
         echo "SKIPPED: this tree's package has no /usr/sbin/edgevisord"
         exit 77
     fi
