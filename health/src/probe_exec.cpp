@@ -78,7 +78,7 @@ class ExecRun final : public ProbeRun {
     void kill_all() {
         ::syscall(SYS_pidfd_send_signal, joined_.process.pidfd.get(), SIGKILL, nullptr, 0);
         if (joined_.process.pid > 0) ::kill(-joined_.process.pid, SIGKILL);
-        detail::kill_cgroup(target_.cgroup_fd);
+        if (detail::kill_cgroup(target_.cgroup_fd)) cgroup_killed_ = true;
     }
 
     Status timed_out() {
@@ -96,20 +96,21 @@ class ExecRun final : public ProbeRun {
         if (err_) read_output(joined_.stderr_pipe);
         // What it left behind (a daemonised child) goes with it.
         if (joined_.process.pid > 0) ::kill(-joined_.process.pid, SIGKILL);
-        detail::kill_cgroup(target_.cgroup_fd);
+        if (detail::kill_cgroup(target_.cgroup_fd)) cgroup_killed_ = true;
         auto failure = isolation::join_failure(joined_, target_.joiner->workload_name());
         joined_.process.pidfd.reset();
         out_.reset();
         err_.reset();
         ProbeResult result;
+        result.cgroup_killed = cgroup_killed_;
         if (timed_out_)
-            result = {false, "timed out after " + duration_text(timeout_)};
+            result.detail = "timed out after " + duration_text(timeout_);
         else if (!failure)
-            result = {false, failure.error().describe()};
+            result.detail = failure.error().describe();
         else if (*failure)
-            result = {false, (*failure)->describe()};
+            result.detail = (*failure)->describe();
         else
-            result = {*status == 0, exec_detail(*status, output_)};
+            result = {*status == 0, exec_detail(*status, output_), cgroup_killed_};
         auto done = std::move(done_);  // the owner may destroy this run in it
         done(std::move(result));
         return {};
@@ -132,6 +133,7 @@ class ExecRun final : public ProbeRun {
     Source exit_, out_, err_, timer_;
     std::string output_;
     bool timed_out_ = false;
+    bool cgroup_killed_ = false;
 };
 
 }  // namespace

@@ -9,7 +9,8 @@ std::unique_ptr<ProbeRun> start_exec(EventLoop& loop, Reaper& reaper, const mani
                                      const ProbeTarget& target, ProbeDone done);
 std::unique_ptr<ProbeRun> start_network(EventLoop& loop, const manifests::Probe& probe,
                                         const ProbeTarget& target, ProbeDone done);
-// SIGKILL to everything in a cgroup (cgroup.kill); no-op for -1.
-void kill_cgroup(int cgroup_fd);
+// SIGKILL to everything in a cgroup (cgroup.kill) when it is populated; false when nothing
+// was to kill (or cgroup_fd is -1).
+bool kill_cgroup(int cgroup_fd);
 
 }  // namespace edgevisor::health::detail

@@ -173,10 +173,20 @@ std::unique_ptr<ProbeRun> start_network(EventLoop& loop, const manifests::Probe&
     return std::make_unique<NetworkRun>(loop, probe, target, std::move(done));
 }
 
-void kill_cgroup(int cgroup_fd) {
-    if (cgroup_fd < 0) return;
+bool kill_cgroup(int cgroup_fd) {
+    if (cgroup_fd < 0) return false;
+    // Only when something is left: on Linux 6.18 a process later cloned into a cgroup once
+    // killed (CLONE_INTO_CGROUP) is killed at birth (cgroup kill_seq compared against the
+    // parent's cgroup), so a cgroup that was killed is not used again (the prober rotates).
+    char buf[256];
+    UniqueFd events{::openat(cgroup_fd, "cgroup.events", O_RDONLY | O_CLOEXEC)};
+    ssize_t n = events ? ::pread(events.get(), buf, sizeof buf - 1, 0) : -1;
+    if (n > 0 && std::string_view(buf, static_cast<std::size_t>(n)).find("populated 0") !=
+                     std::string_view::npos)
+        return false;
     UniqueFd kill{::openat(cgroup_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC)};
     if (kill) (void)!::write(kill.get(), "1", 1);
+    return true;
 }
 
 }  // namespace detail

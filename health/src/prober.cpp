@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "edgevisor/log.hpp"
 
@@ -46,15 +49,29 @@ void WorkloadProber::schedule(ProbeRole role, EventLoop::Clock::time_point at) {
     slot(role).timer = loop_.add_timer(at, [this, role] { return fire(role); });
 }
 
-UniqueFd WorkloadProber::probe_cgroup(ProbeRole role) {
-    if (target_.cgroup_fd < 0) return {};
-    const std::string dir = std::string("probe-") + role_name(role);
+void WorkloadProber::probe_cgroup(ProbeRole role) {
+    Slot& s = slot(role);
+    if (target_.cgroup_fd < 0 || s.cgroup) return;
+    // Retired ones go as soon as they are empty (rmdir fails with EBUSY until then).
+    std::erase_if(retired_, [&](const std::string& dir) {
+        return ::unlinkat(target_.cgroup_fd, dir.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT;
+    });
+    const std::string dir =
+        std::string("probe-") + role_name(role) + "-" + std::to_string(++cgroup_serial_);
     if (::mkdirat(target_.cgroup_fd, dir.c_str(), 0755) != 0 && errno != EEXIST) {
         log::warn("{}: {} probe: cannot create its cgroup {}/{}: {}", name_, role_name(role),
                   cgroup_path_, dir, std::strerror(errno));
-        return {};
+        return;
     }
-    return UniqueFd{::openat(target_.cgroup_fd, dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC)};
+    s.cgroup.reset(::openat(target_.cgroup_fd, dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (s.cgroup) s.cgroup_name = dir;
+}
+
+void WorkloadProber::retire_cgroup(Slot& s) {
+    if (!s.cgroup) return;
+    s.cgroup.reset();
+    if (::unlinkat(target_.cgroup_fd, s.cgroup_name.c_str(), AT_REMOVEDIR) != 0 && errno == EBUSY)
+        retired_.push_back(s.cgroup_name);
 }
 
 Status WorkloadProber::fire(ProbeRole role) {
@@ -70,12 +87,14 @@ Status WorkloadProber::fire(ProbeRole role) {
     }
     ProbeTarget target = target_;
     if (probe.kind == manifests::ProbeKind::exec) {
-        if (!s.cgroup) s.cgroup = probe_cgroup(role);
-        target.cgroup_fd = s.cgroup ? s.cgroup.get() : target_.cgroup_fd;
+        probe_cgroup(role);
+        // Never the workload's own cgroup: a timeout kills the run's cgroup.
+        target.cgroup_fd = s.cgroup ? s.cgroup.get() : -1;
     }
     s.run = start_probe(loop_, reaper_, probe, target, [this, role](ProbeResult result) {
         Slot& done = slot(role);
         auto finished = std::move(done.run);  // destroyed at the end of this callback
+        if (result.cgroup_killed) retire_cgroup(done);
         if (!record(role, result)) return;
         if (health_.active(role))
             schedule(role, next_run(*health_.probe(role), done.started, EventLoop::now()));

@@ -99,6 +99,8 @@ Status Core::boot() {
         before_wait();
         return Status{};
     });
+    reaper_ = std::make_unique<health::Reaper>(loop_);
+    arm_sampling();
     reconcile();
     ready_ = true;
     write_snapshot();  // before READY=1: whoever waits for it finds the snapshot there

@@ -79,6 +79,18 @@ class Core final : public Supervisor {
     void finish_stop(Unit& unit);
     void update_in_place(Unit& unit, const DesiredWorkload& desired);
 
+    // health.cpp
+    Status prepare_notify(Unit& unit, manifests::Workload& launch_spec);
+    void read_notify(Unit& unit);
+    void start_health(Unit& unit);
+    void stop_health(Unit& unit);
+    void on_health(Unit& unit, const health::HealthDecision& decision);
+    [[nodiscard]] bool dependency_met(const manifests::Dependency& dep) const;
+    [[nodiscard]] std::string health_text(const Unit& unit) const;
+    void arm_sampling();
+    void report_oom_kills(Unit& unit, std::uint64_t total);
+    void sample_all();
+
     // status.cpp
     [[nodiscard]] telemetry::WorkloadStatus unit_status(const Unit& unit) const;
     void changed(Unit& unit);
@@ -92,6 +104,8 @@ class Core final : public Supervisor {
     std::string node_id_;
     std::optional<isolation::CgroupTree> cgroups_;
     isolation::Launcher launcher_;
+    // Before units_: a unit's prober hands its killed probe processes to the reaper.
+    std::unique_ptr<health::Reaper> reaper_;
     ManifestDir files_;
     LayerStore layers_;
     FdStore fds_;
@@ -103,7 +117,7 @@ class Core final : public Supervisor {
     std::deque<telemetry::Event> events_;
     std::uint64_t next_seq_ = 1;
     std::uint64_t api_revision_ = 0;
-    Source prepare_, sighup_;
+    Source prepare_, sighup_, sample_timer_;
     bool ready_ = false;
     bool shutting_down_ = false;
     bool deps_dirty_ = false;

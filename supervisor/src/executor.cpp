@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core.hpp"
+#include "edgevisor/health/dependencies.hpp"
 #include "edgevisor/log.hpp"
 #include "restart_policy.hpp"
 
@@ -56,24 +57,28 @@ void Core::perform(Unit& unit, Action action) {
 }
 
 void Core::check_deps(Unit& unit) {
-    for (const auto& dep : unit.spec().depends_on) {
-        const Unit* other = find(dep.name);
-        // `healthy` is `running` until health probes decide more (issue 11).
-        bool met = other != nullptr && !other->remove &&
-                   (dep.condition == manifests::DependencyCondition::completed
-                        ? other->state == State::exited
-                        : other->state == State::running);
-        if (!met) {
-            std::string why =
-                "waiting for " + dep.name +
-                (other == nullptr ? " (not defined)"
-                                  : " (" + std::string(visible_state(other->state)) + ")");
-            if (unit.message != why) {
-                unit.message = why;
-                changed(unit);
-            }
-            return;
+    auto lookup = [this](std::string_view name) {
+        health::DependencyState state;
+        const Unit* other = find(name);
+        state.known = other != nullptr && !other->remove;
+        if (!state.known) return state;
+        for (auto condition :
+             {manifests::DependencyCondition::started, manifests::DependencyCondition::healthy,
+              manifests::DependencyCondition::completed}) {
+            bool met = dependency_met({std::string(name), condition});
+            if (condition == manifests::DependencyCondition::started) state.started = met;
+            if (condition == manifests::DependencyCondition::healthy) state.ready = met;
+            if (condition == manifests::DependencyCondition::completed) state.completed = met;
         }
+        return state;
+    };
+    auto gate = health::gate(unit.spec().depends_on, lookup);
+    if (!gate.open) {
+        if (unit.message != gate.waiting_for) {
+            unit.message = gate.waiting_for;
+            changed(unit);
+        }
+        return;
     }
     unit.message.clear();
     fire(unit, Event::deps_ready);
@@ -99,8 +104,12 @@ void Core::launch(Unit& unit) {
     auto out = make_log_pipe();
     auto err = make_log_pipe();
     if (!out || !err) return failed((out ? err.error() : out.error()).wrap(unit.name()));
+    // What this run is launched with: the spec, plus the notify socket when a probe uses it.
+    manifests::Workload launch_spec = unit.desired.workload;
+    if (auto st = prepare_notify(unit, launch_spec); !st)
+        return failed(st.error().wrap(unit.name() + ": start failed at notify"));
     isolation::LaunchRequest request;
-    request.workload = &unit.desired.workload;
+    request.workload = &launch_spec;
     request.cgroup_fd = unit.cgroup->dir_fd();
     request.stdout_fd = out->second.get();
     request.stderr_fd = err->second.get();
@@ -125,10 +134,12 @@ void Core::launch(Unit& unit) {
     log::info("{}: started, pid {}", unit.name(), unit.process.pid);
     record_run(unit);
     fire(unit, Event::launched);
+    if (unit.state == State::running) start_health(unit);
 }
 
 void Core::on_exit(Unit& unit) {
     unit.exit_source.reset();
+    stop_health(unit);
     bool success = false;
     if (unit.adopted) {
         // Not our child: the kernel gives its status to our predecessor's parent, not to us.
@@ -142,8 +153,16 @@ void Core::on_exit(Unit& unit) {
     }
     if (unit.cgroup) {
         if (auto stats = unit.cgroup->stats();
-            stats && stats->memory_events && stats->memory_events->oom_kill > 0)
+            stats && stats->memory_events && stats->memory_events->oom_kill > 0) {
             unit.last_exit = "oom-killed (" + unit.last_exit + ")";
+            report_oom_kills(unit, stats->memory_events->oom_kill);
+        }
+    }
+    // A probe that ended the run says why; the kill itself is only how.
+    if (!unit.kill_reason.empty()) {
+        unit.last_exit = unit.kill_reason + " (" + unit.last_exit + ")";
+        unit.kill_reason.clear();
+        success = false;
     }
     unit.process = {};
     unit.capture.flush();
@@ -172,6 +191,7 @@ void Core::end_run(Unit& unit, bool success) {
 }
 
 void Core::send_stop(Unit& unit) {
+    stop_health(unit);
     if (!unit.process.pidfd) {
         fire(unit, Event::stop_timeout);
         return;

@@ -21,11 +21,20 @@ std::int64_t unix_ms() {
 constexpr std::size_t kEventRing = 1000;
 
 Json to_json(const telemetry::WorkloadStatus& w) {
-    return {{"name", w.name},          {"state", w.state},
-            {"health", w.health},      {"layer", w.layer},
-            {"specHash", w.spec_hash}, {"pid", w.pid},
-            {"restarts", w.restarts},  {"lastExit", w.last_exit},
-            {"message", w.message},    {"sinceUnixMs", w.since_unix_ms}};
+    return {{"name", w.name},
+            {"state", w.state},
+            {"health", w.health},
+            {"layer", w.layer},
+            {"specHash", w.spec_hash},
+            {"pid", w.pid},
+            {"restarts", w.restarts},
+            {"lastExit", w.last_exit},
+            {"message", w.message},
+            {"sinceUnixMs", w.since_unix_ms},
+            {"cpuUsec", w.cpu_usec},
+            {"cpuCores", w.cpu_cores},
+            {"memoryBytes", w.memory_bytes},
+            {"pids", w.pids}};
 }
 
 }  // namespace
@@ -41,6 +50,13 @@ telemetry::WorkloadStatus Core::unit_status(const Unit& unit) const {
     s.last_exit = unit.last_exit;
     s.message = unit.message;
     s.since_unix_ms = unit.since_unix_ms;
+    s.health = health_text(unit);
+    if (unit.sample) {
+        s.cpu_usec = unit.sample->cpu_usec;
+        s.cpu_cores = unit.sample->cpu_cores;
+        s.memory_bytes = unit.sample->memory_current.value_or(0);
+        s.pids = unit.sample->pids.value_or(0);
+    }
     return s;
 }
 

@@ -11,7 +11,10 @@
 
 #include "desired.hpp"
 #include "edgevisor/event_loop.hpp"
+#include "edgevisor/health/prober.hpp"
+#include "edgevisor/health/resources.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
+#include "edgevisor/isolation/join.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "lifecycle.hpp"
 #include "log_capture.hpp"
@@ -50,6 +53,23 @@ struct Unit {
     std::uint32_t quick_failures = 0;
     std::string last_exit;
     std::string message;
+
+    // health (health.cpp)
+    std::shared_ptr<const isolation::Joiner> joiner;  // prepared at the first probe run
+    std::unique_ptr<health::WorkloadProber> prober;   // while a run is up
+    UniqueFd notify_fd;                               // <runtime>/notify/<name>/notify.sock
+    Source notify_source;
+    std::string kill_reason;           // a probe ended the run: becomes last_exit
+    std::uint64_t oom_kills_seen = 0;  // memory.events oom_kill already reported
+    struct Sampling {
+        isolation::CgroupStatsReader reader;
+        health::ResourceSample last;
+        isolation::CgroupStats last_stats;
+        bool have = false;
+        health::WarningTracker warnings;
+    };
+    std::unique_ptr<Sampling> sampling;
+    std::optional<health::ResourceSample> sample;  // the latest, for status
 };
 
 }  // namespace edgevisor::supervisor

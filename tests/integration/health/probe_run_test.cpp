@@ -208,3 +208,21 @@ TEST_CASE("a notify workload is started on READY=1 and restarted when its pings 
     CHECK(decisions[1].kind == health::HealthDecision::Kind::restart);
     CHECK(decisions[1].message.starts_with("liveness failed: no WATCHDOG=1 for "));
 }
+
+TEST_CASE("exec probe runs in a probe cgroup one after another all succeed") {
+    Harness h;
+    auto tree = open_test_tree();
+    auto cgroup = tree.create_workload("probe-seq");
+    REQUIRE(cgroup.has_value());
+    auto probes = isolation::Cgroup::create(cgroup->path() + "/probe-liveness", true);
+    REQUIRE(probes.has_value());
+    RunningWorkload running(checker_workload({"sleep"}), cgroup->dir_fd());
+    auto joiner = isolation::Joiner::prepare(running.workload());
+    REQUIRE(joiner.has_value());
+    for (int i = 0; i < 3; ++i) {
+        auto result = h.run(exec_probe({"/bin/sh", "-c", "echo hi"}),
+                            {&*joiner, running.process().pidfd.get(), probes->dir_fd()});
+        INFO(i);
+        CHECK(result.detail == "exit 0: hi");
+    }
+}

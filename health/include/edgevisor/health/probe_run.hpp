@@ -23,6 +23,7 @@ struct ProbeResult {
     bool success = false;
     std::string detail;  // "exit 1: <last line>", "connect 127.0.0.1:80: Connection refused",
                          // "http 500", "timed out after 1s"
+    bool cgroup_killed = false;  // exec: its cgroup had to be killed (do not clone into it again)
 };
 using ProbeDone = std::function<void(ProbeResult)>;
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "edgevisor/event_loop.hpp"
 #include "edgevisor/health/notify.hpp"
@@ -47,6 +48,7 @@ class WorkloadProber {
         Source timer;
         std::unique_ptr<ProbeRun> run;
         UniqueFd cgroup;  // exec only
+        std::string cgroup_name;
         EventLoop::Clock::time_point started{};
         bool failing = false;  // in a streak of failures (for the event)
     };
@@ -57,7 +59,10 @@ class WorkloadProber {
     // Records a result; returns false when the prober may have been destroyed.
     bool record(ProbeRole role, const ProbeResult& result);
     void start_others();
-    UniqueFd probe_cgroup(ProbeRole role);
+    void probe_cgroup(ProbeRole role);
+    void retire_cgroup(Slot& s);
+    std::vector<std::string> retired_;  // killed probe cgroups, removed once empty
+    unsigned cgroup_serial_ = 0;
 
     EventLoop& loop_;
     Reaper& reaper_;

@@ -51,6 +51,7 @@ struct SupervisorConfig {
     Duration stable_run{10000};  // a run this long resets the backoff and the crash-loop count
     std::uint32_t crash_loop_after = 5;  // failed runs in a row (no stable run) -> crash-loop
     Duration watchdog{0};                // 0: WATCHDOG_USEC from systemd decides (half of it)
+    Duration sample_interval{10000};     // resource figures of every workload, one timer
 };
 
 // Per-workload user namespace id ranges: `count` ranges of `size` ids from `first`

@@ -1,0 +1,282 @@
+// Health probes, dependencies and resource figures through the real daemon.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "daemon_support.hpp"
+#include "skip.hpp"
+
+using namespace edgevisor::testing;
+
+namespace {
+
+const std::string kChecker = EDGEVISOR_CHECKER;
+
+std::vector<std::string> lines(const std::string& file) {
+    std::ifstream in(file);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+long long first_number(const std::string& file) {
+    std::ifstream in(file);
+    long long value = -1;
+    in >> value;
+    return value;
+}
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// The test's directory, writable inside the workload.
+std::string shared(const Daemon& d) {
+    return "  isolation: {mounts: [{type: bind, source: " + d.dir() + ", target: " + d.dir() +
+           ", readOnly: false}]}\n";
+}
+
+std::string field(const Daemon& d, const std::string& name, const std::string& key) {
+    auto w = d.workload(name);
+    if (!w || !w->contains(key) || !(*w)[key].is_string()) return "";
+    return (*w)[key].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a liveness exec probe that starts failing restarts the workload after exactly the threshold") {
+    require_root();
+    Daemon d;
+    const std::string log = d.dir() + "/probes", fail = d.dir() + "/fail";
+    d.write_manifest(
+        "a.yaml",
+        workload_yaml("svc", "  command: [/bin/sh, -c, \"echo start >> " + log +
+                                 "; exec sleep 1000\"]\n"
+                                 "  restart: {policy: always, backoff: {initial: 100ms, max: 1s}}\n"
+                                 "  health:\n    liveness:\n"
+                                 "      exec: [/bin/sh, -c, \"if [ -e " +
+                                 fail + " ]; then echo fail >> " + log +
+                                 "; echo disk full; exit 1; fi\"]\n"
+                                 "      interval: 200ms\n      failureThreshold: 3\n" +
+                                 shared(d)));
+    d.start();
+    REQUIRE(d.wait_state("svc", "running"));
+    REQUIRE(d.wait_for([&](const Json&) { return field(d, "svc", "health") == "healthy"; }));
+    std::ofstream(fail) << "1\n";
+    REQUIRE(d.wait_for(
+        [&](const Json&) {
+            auto w = d.workload("svc");
+            return w && (*w)["restarts"].get<int>() >= 1;
+        },
+        60s));
+    auto w = *d.workload("svc");
+    INFO(w.dump() << "\n" << d.daemon_output());
+    CHECK(w["lastExit"].get<std::string>().starts_with("liveness failed: exit 1: disk full"));
+    // Between the first start and the second: exactly failureThreshold failed probes.
+    REQUIRE(d.wait_for([&](const Json&) {
+        auto l = lines(log);
+        return std::count(l.begin(), l.end(), "start") >= 2;
+    }));
+    auto l = lines(log);
+    auto second = std::find(l.begin() + 1, l.end(), "start");
+    CHECK(std::count(l.begin(), second, "fail") == 3);
+    CHECK(d.daemon_output().find("svc: liveness failed: exit 1: disk full") != std::string::npos);
+}
+
+TEST_CASE("a hanging probe is killed at its timeout and leaves no process") {
+    require_root();
+    Daemon d;
+    d.write_manifest("a.yaml",
+                     workload_yaml("hang",
+                                   "  command: [/bin/sleep, \"1000\"]\n"
+                                   "  health:\n    liveness:\n"
+                                   "      exec: [/bin/sh, -c, \"sleep 1000 & sleep 1000\"]\n"
+                                   "      timeout: 300ms\n      interval: 20s\n"
+                                   "      failureThreshold: 100\n"));
+    d.start();
+    REQUIRE(d.wait_state("hang", "running"));
+    REQUIRE(d.wait_for(
+        [&](const Json&) {
+            return d.daemon_output().find("hang: liveness: timed out after 300ms") !=
+                   std::string::npos;
+        },
+        60s));
+    const std::string probes = d.cgroup_dir("hang") + "/probe-liveness/cgroup.procs";
+    REQUIRE(d.wait_for([&](const Json&) { return read_text_file(probes).empty(); }));
+    CHECK(d.cgroup_pids("hang").size() == 1);  // the workload itself, nothing of the probe
+    CHECK(d.workload("hang").value()["restarts"] == 0);
+}
+
+TEST_CASE(
+    "a tcp readiness probe gates a dependent until a port opens inside a network: none workload") {
+    require_root();
+    Daemon d;
+    const int port = free_port();
+    const std::string opened = d.dir() + "/opened", client = d.dir() + "/client";
+    d.write_manifest(
+        "a.yaml",
+        workload_yaml("server", "  command: [/bin/sh, -c, \"sleep 2; date +%s%N > " + opened +
+                                    "; exec " + kChecker + " listen " + std::to_string(port) +
+                                    "\"]\n  health:\n    readiness: {tcp: {port: " +
+                                    std::to_string(port) + "}, interval: 200ms}\n" + shared(d)) +
+            "---\n" +
+            workload_yaml("client", "  command: [/bin/sh, -c, \"date +%s%N > " + client +
+                                        "; exec sleep 1000\"]\n"
+                                        "  dependsOn: [{name: server, condition: healthy}]\n" +
+                                        shared(d)));
+    d.start();
+    REQUIRE(d.wait_for([&](const Json&) {
+        return field(d, "client", "message") == "waiting for server (healthy)";
+    }));
+    REQUIRE(d.wait_state("client", "running", 60s));
+    REQUIRE(d.wait_for([&](const Json&) { return first_number(client) > 0; }));
+    CHECK(field(d, "server", "health") == "healthy");
+    long long opened_ns = first_number(opened), client_ns = first_number(client);
+    REQUIRE(opened_ns > 0);
+    CHECK(client_ns > opened_ns);
+    // The port exists only in the server's namespace: the host's loopback refuses it.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0);
+    ::close(fd);
+}
+
+TEST_CASE("an http readiness probe sees 500 then 200") {
+    require_root();
+    Daemon d;
+    const int port = free_port();
+    d.write_manifest(
+        "a.yaml",
+        workload_yaml("web", "  command: [" + kChecker + ", http, \"" + std::to_string(port) +
+                                 "\", \"500\", \"200\"]\n"
+                                 "  health:\n    readiness: {http: {port: " +
+                                 std::to_string(port) + ", path: /ready}, interval: 300ms}\n"));
+    d.start();
+    REQUIRE(d.wait_for([&](const Json&) { return field(d, "web", "health") == "healthy"; }, 60s));
+    auto out = d.daemon_output();
+    auto failed = out.find("web: readiness: http 500");
+    auto passed = out.find("web: readiness: http 200");
+    CHECK(failed != std::string::npos);
+    CHECK(passed != std::string::npos);
+    CHECK(failed < passed);
+}
+
+TEST_CASE("a notify workload is ready only after systemd-notify --ready") {
+    require_root();
+    Daemon d;
+    const std::string go = d.dir() + "/go";
+    d.write_manifest(
+        "a.yaml",
+        workload_yaml("notifier",
+                      "  command: [/bin/sh, -c, \"while [ ! -e " + go +
+                          " ]; do sleep 0.1; done; systemd-notify --ready --status=serving; "
+                          "exec sleep 1000\"]\n"
+                          "  health:\n    readiness: {notify: {}, interval: 200ms}\n" +
+                          shared(d)));
+    d.start();
+    REQUIRE(d.wait_state("notifier", "running"));
+    // However long it waits, it is not ready before it says so.
+    REQUIRE(d.wait_for([&](const Json&) {
+        return d.daemon_output().find("notifier: readiness: no READY=1 received") !=
+               std::string::npos;
+    }));
+    CHECK(field(d, "notifier", "health") == "starting");
+    std::ofstream(go) << "1\n";
+    REQUIRE(
+        d.wait_for([&](const Json&) { return field(d, "notifier", "health") == "healthy"; }, 60s));
+    CHECK(field(d, "notifier", "message") == "serving");
+}
+
+TEST_CASE("a notify datagram from outside the workload's cgroup is ignored") {
+    require_root();
+    Daemon d;
+    d.write_manifest("a.yaml", workload_yaml("quiet",
+                                             "  command: [/bin/sleep, \"1000\"]\n"
+                                             "  health:\n    readiness: {notify: {}}\n"));
+    d.start();
+    REQUIRE(d.wait_state("quiet", "running"));
+    const std::string socket_path = d.dir() + "/run/notify/quiet/notify.sock";
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(socket_path.size() < sizeof addr.sun_path);
+    std::strcpy(addr.sun_path, socket_path.c_str());
+    const char text[] = "READY=1\nSTATUS=forged";
+    REQUIRE(::sendto(fd, text, sizeof text - 1, 0, reinterpret_cast<sockaddr*>(&addr),
+                     sizeof addr) > 0);
+    ::close(fd);
+    REQUIRE(d.wait_for([&](const Json&) {
+        return d.daemon_output().find("quiet: notify: ignored a datagram from pid " +
+                                      std::to_string(::getpid())) != std::string::npos;
+    }));
+    CHECK(field(d, "quiet", "health") == "starting");
+    CHECK(field(d, "quiet", "message") != "forged");
+}
+
+TEST_CASE("dependencies start in order and stop in reverse order") {
+    require_root();
+    Daemon d;
+    const std::string stamps = d.dir() + "/stamps";
+    auto member = [&](const std::string& name, const std::string& after) {
+        std::string spec = "  command: [/bin/sh, -c, \"trap 'echo stop " + name + " >> " + stamps +
+                           "; exit 0' TERM; echo start " + name + " >> " + stamps +
+                           "; while :; do sleep 0.1; done\"]\n" + shared(d);
+        if (!after.empty()) spec += "  dependsOn: [{name: " + after + "}]\n";
+        return workload_yaml(name, spec);
+    };
+    d.write_manifest("a.yaml", member("top", "mid") + "---\n" + member("mid", "base") + "---\n" +
+                                   member("base", ""));
+    d.start();
+    REQUIRE(d.wait_state("top", "running", 60s));
+    REQUIRE(d.wait_for([&](const Json&) { return lines(stamps).size() >= 3; }));
+    CHECK(d.stop() == 0);
+    CHECK(lines(stamps) == std::vector<std::string>{"start base", "start mid", "start top",
+                                                    "stop top", "stop mid", "stop base"});
+}
+
+TEST_CASE("the cpu figure of a busy workload matches its cgroup's accounting") {
+    require_root();
+    Daemon d("supervisor: {sampleInterval: 200ms}\n");
+    d.write_manifest(
+        "a.yaml", workload_yaml("burner", "  command: [/bin/sh, -c, \"while :; do :; done\"]\n"));
+    d.start();
+    REQUIRE(d.wait_state("burner", "running"));
+    const std::string stat = d.cgroup_dir("burner") + "/cpu.stat";
+    auto usage = [&] {
+        std::istringstream in(read_text_file(stat));
+        std::string key;
+        long long value = 0;
+        in >> key >> value;
+        return value;
+    };
+    long long before = usage();
+    long long reported = 0;
+    REQUIRE(d.wait_for([&](const Json&) {
+        auto w = d.workload("burner");
+        if (!w || !w->contains("cpuUsec")) return false;
+        reported = (*w)["cpuUsec"].get<long long>();
+        return reported > before && (*w)["cpuCores"].get<double>() > 0;
+    }));
+    long long after = usage();
+    CHECK(reported >= before);
+    CHECK(reported <= after);
+    CHECK(d.workload("burner").value()["cpuCores"].get<double>() > 0.05);  // it burns
+}
