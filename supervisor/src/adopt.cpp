@@ -116,6 +116,12 @@ void Core::recover() {
             log::info("recover: {}: adopted (pid {})", name, ref.process.pid);
             emit_event(name, "adopted", "pid " + std::to_string(ref.process.pid));
             if (record->hash != ref.desired.hash) update_in_place(ref, ref.desired);
+            // Its probes run again; READY=1 went to our predecessor, so it is taken as given.
+            manifests::Workload unused = ref.desired.workload;
+            if (auto st = prepare_notify(ref, unused); !st)
+                log::warn("recover: {}: {}", name, st.error().describe());
+            start_health(ref);
+            if (ref.prober) ref.prober->assume_ready();
             continue;
         }
         // Stopped first; its replacement (if still desired) starts once it is gone.

@@ -39,6 +39,8 @@ class WorkloadProber {
 
     // A notification from the workload (its sender already checked).
     void notify(const NotifyMessage& message);
+    // A workload adopted after a daemon restart sent READY=1 to the previous daemon.
+    void assume_ready();
 
     [[nodiscard]] const WorkloadHealth& health() const { return health_; }
     [[nodiscard]] bool uses_notify() const;
