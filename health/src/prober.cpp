@@ -119,11 +119,17 @@ ProbeResult WorkloadProber::notify_result(ProbeRole role, const manifests::Probe
 bool WorkloadProber::record(ProbeRole role, const ProbeResult& result) {
     Slot& s = slot(role);
     auto alive = alive_;
-    if (!result.success && !s.failing) {
+    // A streak of failures is reported at its start and when its cause changes (connection
+    // refused, then http 500): the text before ": ", so an exec's varying output is not a
+    // new cause at every run.
+    const std::string cause = result.detail.substr(0, result.detail.find(": "));
+    if (!result.success && (!s.failing || cause != s.failing_cause)) {
         s.failing = true;
+        s.failing_cause = cause;
         callbacks_.event("probe-failed", std::string(role_name(role)) + ": " + result.detail);
     } else if (result.success && s.failing) {
         s.failing = false;
+        s.failing_cause.clear();
         callbacks_.event("probe-passed", std::string(role_name(role)) + ": " + result.detail);
     }
     if (!*alive) return false;

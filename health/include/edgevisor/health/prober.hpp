@@ -53,6 +53,7 @@ class WorkloadProber {
         std::string cgroup_name;
         EventLoop::Clock::time_point started{};
         bool failing = false;  // in a streak of failures (for the event)
+        std::string failing_cause;
     };
     Slot& slot(ProbeRole role) { return slots_[static_cast<std::size_t>(role)]; }
     void schedule(ProbeRole role, EventLoop::Clock::time_point at);
