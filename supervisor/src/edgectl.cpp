@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
     // Before anything else, so that `edgectl run` pays nothing for the D-Bus commands.
     if (edgevisor::edgectl::bus_command_of(argc, argv) != nullptr)
         return edgevisor::edgectl::exec_bus_client(argv);
+    if (edgevisor::edgectl::is_fleet_command(argc, argv))
+        return edgevisor::edgectl::exec_fleet_client(argv);
 
     CLI::App app{"edgectl: the local command line of edgevisor"};
     app.require_subcommand(1);
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
     edgevisor::edgectl::add_validate_command(app, exit_code);
     edgevisor::edgectl::add_run_command(app, exit_code);
     edgevisor::edgectl::add_bus_command_stubs(app);
+    edgevisor::edgectl::add_fleet_command_stubs(app);
 
     try {
         app.parse(argc, argv);

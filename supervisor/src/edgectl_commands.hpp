@@ -16,4 +16,13 @@ const char* bus_command_of(int argc, char** argv);
 int exec_bus_client(char** argv);
 void add_bus_command_stubs(CLI::App& app);
 
+// Execs `program` found beside edgectl or in ../libexec/edgevisor/ with argv; returns only on
+// failure (exit code 2, said on stderr naming `what` it serves).
+int exec_helper(const char* program, const char* what, char** argv);
+
+// push and fleet run in edgectl-fleet (src/fleet/fleet.hpp): main() execs it for them.
+bool is_fleet_command(int argc, char** argv);
+int exec_fleet_client(char** argv);
+void add_fleet_command_stubs(CLI::App& app);
+
 }  // namespace edgevisor::edgectl

@@ -30,19 +30,6 @@ constexpr milliseconds kReportedDelay{200};
 // Messages handed to Paho at once (QoS 1 in flight); Paho refuses more than its maxInflight.
 constexpr std::size_t kMaxInFlight = 32;
 
-// OpenSSL 3's "C0F6...:error:0A000086:SSL routines:func:certificate verify failed:file:line:"
-// reduced to its reason.
-std::string openssl_reason(const std::string& text) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (std::size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
-        fields.push_back(text.substr(start, colon - start));
-    if (fields.size() >= 6 && fields[1] == "error") return fields[5];
-    std::string out = text;
-    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-    return out;
-}
-
 std::int64_t now_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -86,6 +73,7 @@ class ChannelImpl final : public Channel {
     void handle_message(const Inbound& in);
     void handle_desired(const std::string& layer, const Inbound& in);
     void handle_cmd(const Inbound& in);
+    std::string desired_text(const std::string& layer, const std::string& payload);
     void accepted(const std::string& layer, const Inbound& in, const ApplyResult& result);
     void send_ack(const AckInfo& ack);
     void send_settled(const std::vector<Settled>& settled);
@@ -290,8 +278,8 @@ void ChannelImpl::handle_desired(const std::string& layer, const Inbound& in) {
                       1, 1);
     if (auto bad = find_invalid_utf8(in.payload))
         return reject("invalid-utf8", "the payload is not valid UTF-8", bad->line, bad->column);
-    // An empty (retained) payload clears the layer.
-    ApplyResult result = control_.apply(ApplyRequest{layer, in.payload, in.topic, false});
+    ApplyResult result =
+        control_.apply(ApplyRequest{layer, desired_text(layer, in.payload), in.topic, false});
     if (result.revision != 0) ack.revision = result.revision;
     switch (result.outcome) {
         case ApplyOutcome::rejected:
@@ -313,16 +301,27 @@ void ChannelImpl::handle_desired(const std::string& layer, const Inbound& in) {
     }
 }
 
+// An empty payload (a cleared retained message) empties the layer: the channel hands the
+// supervisor an empty DesiredState one revision above the layer's, so that the daemon needs no
+// special case and a later push (whose revision edgectl takes above every reported one) wins.
+std::string ChannelImpl::desired_text(const std::string& layer, const std::string& payload) {
+    if (!payload.empty()) return payload;
+    std::uint64_t revision = 0;
+    for (const LayerStatus& status : control_.status().layers)
+        if (status.name == layer) revision = status.revision;
+    return "apiVersion: edgevisor/v1\nkind: DesiredState\nrevision: " +
+           std::to_string(revision + 1) + "\nworkloads: []\n";
+}
+
 void ChannelImpl::accepted(const std::string& layer, const Inbound& in, const ApplyResult& result) {
     // Persisted by apply() before it returned: this RECEIVED is a promise that survives a
     // power cut.
     AckInfo ack{layer, in.topic, result.revision, "RECEIVED", "", {}, result.plan, {}};
     send_ack(ack);
     std::map<std::string, std::string> hashes;
-    if (!in.payload.empty())
-        for (const auto& workload :
-             manifests::parse_desired_state(in.payload, in.topic).state.workloads)
-            hashes[workload.metadata.name] = manifests::canonical_hash(workload);
+    for (const auto& workload :
+         manifests::parse_desired_state(in.payload, in.topic).state.workloads)
+        hashes[workload.metadata.name] = manifests::canonical_hash(workload);
     send_settled(tracker_.start(layer, in.topic, result.revision, result.plan, hashes));
     send_settled(tracker_.check(control_.status()));
     report_soon();
@@ -374,7 +373,10 @@ void ChannelImpl::publish_state(const std::string& topic, const std::string& pay
 
 void ChannelImpl::publish_reported() {
     reported_.disarm();
-    publish_state(topics_.reported, reported_json(envelope(), control_.status()));
+    NodeStatus status = control_.status();
+    // The groups the channel subscribes to are what the fleet side targets.
+    status.groups = identity_.groups;
+    publish_state(topics_.reported, reported_json(envelope(), status));
 }
 
 void ChannelImpl::report_soon() {

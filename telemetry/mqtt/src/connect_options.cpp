@@ -1,7 +1,9 @@
 #include "connect_options.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace edgevisor::telemetry::mqtt::detail {
 
@@ -59,7 +61,8 @@ std::string read_password(const std::string& file) {
     auto servers = std::make_shared<::mqtt::string_collection>();
     for (const auto& url : config.urls) servers->push_back(url.paho_uri());
     options.set_servers(servers);
-    options.set_will(::mqtt::will_options(status_topic, will_payload, 1, true));
+    if (!status_topic.empty())
+        options.set_will(::mqtt::will_options(status_topic, will_payload, 1, true));
     if (uses_tls(config)) options.set_ssl(tls_options(config, bridge));
     if (!config.username.empty()) options.set_user_name(config.username);
     if (!config.password.empty()) options.set_password(config.password);
@@ -76,6 +79,19 @@ bool uses_tls(const manifests::MqttConfig& config) {
 std::string urls_text(const manifests::MqttConfig& config) {
     std::string out;
     for (const auto& url : config.urls) out += (out.empty() ? "" : ", ") + url.text();
+    return out;
+}
+
+// OpenSSL 3's "C0F6...:error:0A000086:SSL routines:func:certificate verify failed:file:line:"
+// reduced to its reason.
+std::string openssl_reason(const std::string& text) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
+        fields.push_back(text.substr(start, colon - start));
+    if (fields.size() >= 6 && fields[1] == "error") return fields[5];
+    std::string out = text;
+    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
     return out;
 }
 

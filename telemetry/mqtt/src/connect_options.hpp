@@ -28,6 +28,9 @@ bool uses_tls(const manifests::MqttConfig& config);
 // "mqtt://a:1883, mqtts://b:8883"
 std::string urls_text(const manifests::MqttConfig& config);
 
+// OpenSSL's error line reduced to its reason ("certificate verify failed").
+std::string openssl_reason(const std::string& text);
+
 // A Paho return code or MQTT reason code for a person.
 std::string describe_code(int code);
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "edgevisor/manifests/desired_state.hpp"
@@ -142,6 +143,48 @@ inline bool wait_lines(const Subscriber& sub, const std::string& suffix, std::si
     }
     return true;
 }
+
+// One node: a channel with a PaperControl, its own state dir, driven by until().
+struct Node {
+    Broker& broker;
+    std::filesystem::path state = make_temp_dir("mqtt-state");
+    PaperControl control;
+    std::unique_ptr<telemetry::mqtt::Channel> channel;
+
+    explicit Node(Broker& b, std::vector<std::string> groups = {"line-3"},
+                  std::function<void(manifests::MqttConfig&)> tune = {}, std::string id = "n1")
+        : broker(b) {
+        manifests::MqttConfig config;
+        manifests::BrokerUrl url;
+        REQUIRE(manifests::parse_broker_url(broker.url(), url).empty());
+        config.urls.push_back(url);
+        config.reconnect_initial = std::chrono::milliseconds(200);
+        config.reconnect_max = std::chrono::milliseconds(1000);
+        if (tune) tune(config);
+        auto made = telemetry::mqtt::Channel::create(
+            config, {std::move(id), std::move(groups), state, "test"}, control);
+        REQUIRE(made);
+        channel = std::move(*made);
+        control.observer = channel.get();
+    }
+    ~Node() {
+        channel.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(state, ec);
+    }
+    bool until(const std::function<bool()>& done,
+               std::chrono::seconds deadline = std::chrono::seconds(30)) {
+        return drive_until(*channel, control, done, deadline);
+    }
+    // One turn of the loop, without waiting.
+    void pump() {
+        channel->drain();
+        control.settle();
+    }
+    bool connected() {
+        return until([&] { return channel->counters().connected; });
+    }
+};
 
 inline bool contains(const std::vector<std::string>& lines, const std::string& part) {
     for (const auto& line : lines)

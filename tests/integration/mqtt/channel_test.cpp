@@ -14,42 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Node {
-    Broker& broker;
-    std::filesystem::path state = make_temp_dir("mqtt-state");
-    PaperControl control;
-    std::unique_ptr<telemetry::mqtt::Channel> channel;
-
-    explicit Node(Broker& b, std::vector<std::string> groups = {"line-3"},
-                  std::function<void(manifests::MqttConfig&)> tune = {})
-        : broker(b) {
-        manifests::MqttConfig config;
-        manifests::BrokerUrl url;
-        REQUIRE(manifests::parse_broker_url(broker.url(), url).empty());
-        config.urls.push_back(url);
-        config.reconnect_initial = std::chrono::milliseconds(200);
-        config.reconnect_max = std::chrono::milliseconds(1000);
-        if (tune) tune(config);
-        auto made = telemetry::mqtt::Channel::create(
-            config, {"n1", std::move(groups), state, "test"}, control);
-        REQUIRE(made);
-        channel = std::move(*made);
-        control.observer = channel.get();
-    }
-    ~Node() {
-        channel.reset();
-        std::error_code ec;
-        std::filesystem::remove_all(state, ec);
-    }
-    bool until(const std::function<bool()>& done,
-               std::chrono::seconds deadline = std::chrono::seconds(30)) {
-        return drive_until(*channel, control, done, deadline);
-    }
-    bool connected() {
-        return until([&] { return channel->counters().connected; });
-    }
-};
-
 const std::string kNode = "edgevisor/v1/nodes/n1/";
 
 std::vector<json> acks(const Subscriber& sub) {

@@ -75,8 +75,8 @@ struct ApplyRequest {
     std::string layer;  // api (D-Bus, edgectl apply), node, group:<name> (MQTT)
     std::string text;   // YAML (or JSON) of Workload documents or one DesiredState
     // For the node and group:<name> layers, text is one DesiredState document
-    // (manifests/desired_state.hpp); an empty text clears the layer (an empty retained MQTT
-    // message). The fleet channel checks size and UTF-8 before it calls apply().
+    // (manifests/desired_state.hpp). The fleet channel checks size and UTF-8 before it calls
+    // apply(), and turns an empty (cleared retained) payload into an empty DesiredState.
     std::string source;    // names the text in diagnostics, e.g. "dbus:Apply", topic
     bool dry_run = false;  // plan only: nothing validated is persisted or changed
 };
