@@ -9,11 +9,14 @@
 # an entry no binary needs). Names are the same on amd64, arm64 and armhf. With
 # EDGEVISOR_STATIC_DEPS (the default, cmake/Dependencies.cmake) edgectl needs only glibc.
 # edgectl-dbus (edgectl's D-Bus commands) links sdbus-c++, a shared C++ library, and so the
-# shared libstdc++ whatever EDGEVISOR_STATIC_DEPS says.
+# shared libstdc++ whatever EDGEVISOR_STATIC_DEPS says. So do edgectl-fleet and edgevisord for
+# Paho MQTT C++ (the fleet channel).
 set(EDGEVISOR_DEB_DBUS_DEPENDS "libsdbus-c++1 (>= 1.2)" "libsystemd0" "libstdc++6 (>= 12)"
     "libgcc-s1 (>= 12)")
+set(EDGEVISOR_DEB_MQTT_DEPENDS "libpaho-mqttpp3-1 (>= 1.2)" "libpaho-mqtt1.3 (>= 1.3)")
 if(EDGEVISOR_STATIC_DEPS AND NOT EDGEVISOR_SANITIZE)
-  set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)" ${EDGEVISOR_DEB_DBUS_DEPENDS})
+  set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)" ${EDGEVISOR_DEB_DBUS_DEPENDS}
+      ${EDGEVISOR_DEB_MQTT_DEPENDS})
 else()
   set(EDGEVISOR_DEB_DEPENDS
       "libc6 (>= 2.36)"
@@ -24,7 +27,8 @@ else()
       "libcap2 (>= 1:2.66)"
       "libnettle8"
       "libsdbus-c++1 (>= 1.2)"
-      "libsystemd0")
+      "libsystemd0"
+      ${EDGEVISOR_DEB_MQTT_DEPENDS})
 endif()
 
 # The architecture: the cross toolchain files set EDGEVISOR_DEB_ARCH; natively ask dpkg.
