@@ -5,7 +5,10 @@
 // never outlives the workloads it holds pipes for. No library but libc and libstdc++.
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <climits>
 
 #include <map>
 #include <string>
@@ -19,6 +22,11 @@ using edgevisor::supervisor::send_with_fd;
 
 int main() {
     const int listener = 3;
+    // Whatever else the daemon had open when it spawned us must not live on in a process that
+    // outlives it: Paho MQTT C opens its broker socket without O_CLOEXEC on its own thread, and
+    // a holder that inherited it kept the connection up after a SIGKILL of the daemon, so the
+    // broker never sent the node's will.
+    ::syscall(SYS_close_range, listener + 1, UINT_MAX, 0);
     std::map<std::string, UniqueFd> held;
     UniqueFd client;
     bool had_client = false;
