@@ -16,6 +16,7 @@
 #include "edgevisor/log.hpp"
 #include "edgevisor/manifests/node_config.hpp"
 #include "edgevisor/supervisor/supervisor.hpp"
+#include "mqtt_channel.hpp"
 #include "notify.hpp"
 
 namespace {
@@ -103,6 +104,18 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
         dbus = std::move(*channel);
     } else {
         log::error("edgevisord: D-Bus: {}; running without it", channel.error().describe());
+    }
+    // Before boot too, but it only connects then: what arrives is handled once the loop runs,
+    // after the persisted layers and the manifest directory are reconciled. A node config that
+    // names a broker yet cannot join it (the identity is no topic level) does not start at all.
+    std::unique_ptr<supervisor::MqttChannel> mqtt;
+    if (config.mqtt) {
+        auto channel = supervisor::MqttChannel::start(**loop, supervisor, config);
+        if (!channel) {
+            log::error("edgevisord: MQTT: {}", channel.error().describe());
+            return 1;
+        }
+        mqtt = std::move(*channel);
     }
     if (auto st = supervisor.boot(); !st) {
         log::error("edgevisord: {}", st.error().describe());

@@ -15,7 +15,7 @@ namespace edgevisor::manifests {
 namespace detail {
 namespace {
 
-constexpr std::array<ConfigSection, 7> kSections{{
+constexpr std::array<ConfigSection, 8> kSections{{
     {"node", parse_node_section, render_node_section},
     {"paths", parse_paths_section, render_paths_section},
     {"cgroup", parse_cgroup_section, render_cgroup_section},
@@ -23,6 +23,7 @@ constexpr std::array<ConfigSection, 7> kSections{{
     {"supervisor", parse_supervisor_section, render_supervisor_section},
     {"idPool", parse_id_pool_section, render_id_pool_section},
     {"dbus", parse_dbus_section, render_dbus_section},
+    {"mqtt", parse_node_mqtt_section, render_mqtt_section},
 }};
 
 void parse_top(Context& ctx, const yaml::Node& node, NodeConfig& out) {

@@ -29,6 +29,8 @@ void parse_id_pool_section(Context& ctx, const yaml::Node& node, NodeConfig& out
 std::string render_id_pool_section(const NodeConfig& config);
 void parse_dbus_section(Context& ctx, const yaml::Node& node, NodeConfig& out);
 std::string render_dbus_section(const NodeConfig& config);
+void parse_node_mqtt_section(Context& ctx, const yaml::Node& node, NodeConfig& out);
+std::string render_mqtt_section(const NodeConfig& config);
 
 // Printing helpers: a double-quoted YAML scalar, a flow list of them, a duration ("250ms").
 std::string yaml_quoted(std::string_view text);

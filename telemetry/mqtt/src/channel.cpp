@@ -338,8 +338,11 @@ void ChannelImpl::handle_cmd(const Inbound& in) {
         command.pop_back();
     if (command.empty()) return;  // what clearing a retained command delivers
     if (command != "resync") {
-        log::warn("mqtt: {}: unknown command '{}' (known: resync)", in.topic,
-                  command.substr(0, 64));
+        // What a peer sent goes into our log only as printable ASCII, and not much of it.
+        std::string shown = command.substr(0, 64);
+        for (char& c : shown)
+            if (c < 0x20 || c > 0x7e) c = '?';
+        log::warn("mqtt: {}: unknown command '{}' (known: resync)", in.topic, shown);
         return;
     }
     log::info("mqtt: resync requested");

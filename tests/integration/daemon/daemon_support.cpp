@@ -49,7 +49,7 @@ std::string workload_yaml(const std::string& name, const std::string& spec_lines
            spec_lines;
 }
 
-Daemon::Daemon(const std::string& extra_config) {
+Daemon::Daemon(const std::string& extra_config, const std::string& node) {
     static std::atomic<int> counter{0};
     char templ[] = "/tmp/edgevisord-test.XXXXXX";
     dir_ = ::mkdtemp(templ);
@@ -57,7 +57,7 @@ Daemon::Daemon(const std::string& extra_config) {
     fs::create_directories(dir_ + "/manifests");
     config_path_ = dir_ + "/edgevisor.yaml";
     std::ofstream(config_path_) << "apiVersion: edgevisor/v1\nkind: NodeConfig\n"
-                                << "node: {id: test-node}\n"
+                                << "node: " << node << "\n"
                                 << "paths: {manifests: " << dir_ << "/manifests, state: " << dir_
                                 << "/state, runtime: " << dir_ << "/run, logs: " << dir_
                                 << "/logs}\n"

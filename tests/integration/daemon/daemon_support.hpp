@@ -21,8 +21,10 @@ using namespace std::chrono_literals;
 
 class Daemon {
   public:
-    // extra_config: YAML lines appended to the NodeConfig document (e.g. "supervisor: {...}").
-    explicit Daemon(const std::string& extra_config = "");
+    // extra_config: YAML lines appended to the NodeConfig document (e.g. "supervisor: {...}");
+    // node: the node section's flow map (several daemons of one fleet need their own ids).
+    explicit Daemon(const std::string& extra_config = "",
+                    const std::string& node = "{id: test-node}");
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

@@ -58,7 +58,8 @@ TEST_CASE("node config errors name file, line and column") {
     REQUIRE(r.diagnostics.size() == 3);
     CHECK(r.diagnostics[0].format() ==
           "/etc/edgevisor/edgevisor.yaml:6:1: unknown key 'mqqt' in NodeConfig (expected: "
-          "apiVersion, kind, node, paths, cgroup, log, supervisor, idPool, dbus) [unknown-key]");
+          "apiVersion, kind, node, paths, cgroup, log, supervisor, idPool, dbus, mqtt); did you "
+          "mean 'mqtt'? [unknown-key]");
     CHECK(r.diagnostics[1].format() ==
           "/etc/edgevisor/edgevisor.yaml:4:3: unknown key 'manifest' in paths (expected: "
           "manifests, state, runtime, logs); did you mean 'manifests'? [unknown-key]");
@@ -95,4 +96,68 @@ TEST_CASE("the dbus section: defaults, and a bus or group that cannot be right")
     CHECK(r.diagnostics[1].format() ==
           "n.yaml:3:32: dbus.adminGroup: 'Admins' is not a group name ([a-z_][a-z0-9_-]*; \"\" "
           "for root only) [invalid-value]");
+}
+
+TEST_CASE("the mqtt section: none means no MQTT, and its keys, errors and printed form") {
+    CHECK_FALSE(parse_node_config("", "n.yaml").config.mqtt);
+    CHECK_FALSE(
+        parse_node_config("apiVersion: edgevisor/v1\nkind: NodeConfig\nmqtt: null\n", "n.yaml")
+            .config.mqtt);
+    auto r = parse_node_config(R"(apiVersion: edgevisor/v1
+kind: NodeConfig
+node: {id: edge-1}
+mqtt:
+  url: [mqtts://a.example, "mqtt://[::1]:1884"]
+  clientId: edge-1-client
+  caFile: /etc/edgevisor/ca.pem
+  certFile: /etc/edgevisor/node.pem
+  keyFile: /etc/edgevisor/node.key
+  verifyHostname: false
+  username: node
+  passwordFile: /etc/edgevisor/mqtt.pass
+  keepAlive: 1m
+  protocol: mqtt3.1.1
+  topicPrefix: acme/fleet
+  maxPayload: 64Ki
+  queueLimit: 50
+  reconnect: {initial: 500ms, max: 10s}
+  metricsInterval: 0s
+)",
+                               "n.yaml");
+    REQUIRE(r.ok());
+    REQUIRE(r.config.mqtt);
+    const MqttConfig& m = *r.config.mqtt;
+    REQUIRE(m.urls.size() == 2);
+    CHECK(m.urls[0].text() == "mqtts://a.example:8883");
+    CHECK(m.urls[1].paho_uri() == "tcp://[::1]:1884");
+    CHECK(m.client_id == "edge-1-client");
+    CHECK_FALSE(m.verify_hostname);
+    CHECK(m.keep_alive == std::chrono::seconds(60));
+    CHECK(m.protocol == MqttProtocol::v311);
+    CHECK(m.topic_prefix == "acme/fleet");
+    CHECK(m.max_payload == 64 * 1024);
+    CHECK(m.queue_limit == 50);
+    CHECK(m.reconnect_initial == std::chrono::milliseconds(500));
+    CHECK(m.metrics_interval.count() == 0);
+
+    // The printed effective config reads back as the same section.
+    auto again = parse_node_config(render_node_config(r.config), "printed.yaml");
+    REQUIRE(again.ok());
+    REQUIRE(again.config.mqtt);
+    CHECK(render_node_config(again.config) == render_node_config(r.config));
+    CHECK(again.config.mqtt->password_file == "/etc/edgevisor/mqtt.pass");
+    CHECK(again.config.mqtt->urls[1].text() == "mqtt://[::1]:1884");
+
+    auto bad = parse_node_config(
+        "apiVersion: edgevisor/v1\nkind: NodeConfig\nmqtt:\n  url: tcp://x\n  keepalive: 5s\n",
+        "n.yaml");
+    REQUIRE(bad.diagnostics.size() == 2);
+    CHECK(bad.diagnostics[0].format().rfind("n.yaml:5:3: unknown key 'keepalive' in mqtt", 0) == 0);
+    CHECK(bad.diagnostics[0].format().find("did you mean 'keepAlive'?") != std::string::npos);
+    CHECK(bad.diagnostics[1].format() ==
+          "n.yaml:4:8: mqtt.url: 'tcp://x': expected mqtt://host[:port] or mqtts://host[:port] "
+          "[url-format]");
+    auto no_url = parse_node_config("apiVersion: edgevisor/v1\nkind: NodeConfig\nmqtt: {}\n", "n");
+    REQUIRE(no_url.diagnostics.size() == 1);
+    CHECK(no_url.diagnostics[0].rule == "missing-key");
 }

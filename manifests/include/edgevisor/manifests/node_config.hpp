@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/manifests/mqtt_config.hpp"
 
 namespace edgevisor::manifests {
 
@@ -76,7 +78,8 @@ struct NodeConfig {
     SupervisorConfig supervisor;
     IdPoolConfig id_pool;
     DbusConfig dbus;
-    // Sections of later issues go here: mqtt (config/mqtt.cpp).
+    // The fleet channel; none (no `mqtt:` section, or `mqtt: null`): no MQTT at all.
+    std::optional<MqttConfig> mqtt;
     std::string file;  // where it was read from, "" for the embedded defaults
 };
 
