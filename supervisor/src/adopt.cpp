@@ -87,9 +87,7 @@ void Core::recover() {
         if (!pidfd) {
             log::info("recover: {}: its process is gone; clearing its cgroup", name);
             (void)cgroup->kill();
-            (void)cgroup->wait_empty(std::chrono::seconds(2));
-            if (auto st = cgroup->remove(); !st)
-                log::warn("recover: {}: {}", name, st.error().describe());
+            if (auto st = cgroup->remove(); !st) remove_when_empty(std::move(*cgroup), name);
             continue;
         }
         auto unit = std::make_unique<Unit>(same ? *want->second : orphan_spec(name, record),

@@ -76,6 +76,8 @@ class Core final : public Supervisor {
     void kill(Unit& unit);
     void arm_backoff(Unit& unit);
     void kill_leftovers(Unit& unit, bool remove_cgroup);
+    void remove_when_empty(isolation::Cgroup cgroup, const std::string& name);
+    Status drain_cgroup_events();
     void finish_stop(Unit& unit);
     void update_in_place(Unit& unit, const DesiredWorkload& desired);
 
@@ -109,6 +111,11 @@ class Core final : public Supervisor {
     ManifestDir files_;
     LayerStore layers_;
     FdStore fds_;
+    // Cgroups killed but not yet empty (a pid namespace's teardown takes a while): removed when
+    // their cgroup.events says so, never waited for.
+    std::optional<isolation::CgroupWatcher> watcher_;
+    Source watcher_source_;
+    std::map<std::string, isolation::Cgroup> draining_;
     RunRecords records_;
     bool records_dirty_ = false;
     std::map<std::string, std::unique_ptr<Unit>> units_;

@@ -92,6 +92,13 @@ void Core::launch(Unit& unit) {
         unit.run_started = EventLoop::now();
         end_run(unit, false);
     };
+    if (auto it = draining_.find(cgroups_->workloads_dir() + "/" + unit.name());
+        !unit.cgroup && it != draining_.end()) {
+        // Stopped a moment ago and still emptying: the new run takes the cgroup back.
+        watcher_->unwatch(it->first);
+        unit.cgroup.emplace(std::move(it->second));
+        draining_.erase(it);
+    }
     if (!unit.cgroup) {
         auto cgroup = cgroups_->create_workload(unit.name());
         if (!cgroup) return failed(cgroup.error().wrap(unit.name() + ": start failed at cgroup"));
@@ -238,24 +245,62 @@ void Core::arm_backoff(Unit& unit) {
 
 void Core::kill_leftovers(Unit& unit, bool remove_cgroup) {
     if (!unit.cgroup) return;
-    // What the main process left behind (daemonised children) dies with the run.
+    // What the main process left behind (daemonised children) dies with the run. cgroup.kill
+    // does not wait; a next run may start in the same cgroup while they are still going.
     auto state = unit.cgroup->state();
-    if (state && state->populated) {
-        (void)unit.cgroup->kill();
-        // SIGKILLed processes are gone within milliseconds; bounded, in case one is stuck in D.
-        if (auto st = unit.cgroup->wait_empty(std::chrono::seconds(2)); !st)
-            log::warn("{}: {}", unit.name(), st.error().describe());
-    }
+    if (state && state->populated) (void)unit.cgroup->kill();
     if (!remove_cgroup) return;
-    if (auto st = unit.cgroup->remove(); !st)
-        log::warn("{}: {}", unit.name(), st.error().describe());
+    isolation::Cgroup cgroup = std::move(*unit.cgroup);
     unit.cgroup.reset();
+    if (auto st = cgroup.remove(); st) return;
+    remove_when_empty(std::move(cgroup), unit.name());
+}
+
+void Core::remove_when_empty(isolation::Cgroup cgroup, const std::string& name) {
+    if (!watcher_) {
+        auto watcher = isolation::CgroupWatcher::create();
+        if (!watcher) {
+            log::warn("{}: {}", name, watcher.error().describe());
+            return;
+        }
+        watcher_.emplace(std::move(*watcher));
+        watcher_source_ = loop_.add_io(watcher_->fd(), EPOLLIN,
+                                       [this](std::uint32_t) { return drain_cgroup_events(); });
+    }
+    std::string key = cgroup.path();
+    if (auto st = watcher_->watch(key, cgroup); !st)
+        log::warn("{}: {}", name, st.error().describe());
+    draining_.insert_or_assign(key, std::move(cgroup));
+    // It may have emptied between the failed rmdir and the watch.
+    if (auto again = draining_.at(key).remove(); again) {
+        watcher_->unwatch(key);
+        draining_.erase(key);
+    }
+}
+
+Status Core::drain_cgroup_events() {
+    auto events = watcher_->drain();
+    if (!events) return std::unexpected(events.error());
+    for (const auto& event : *events) {
+        if (event.kind != isolation::CgroupEventKind::emptied) continue;
+        auto it = draining_.find(event.workload);
+        if (it == draining_.end()) continue;
+        if (auto st = it->second.remove(); !st)
+            log::warn("cgroup {}: {}", event.workload, st.error().describe());
+        watcher_->unwatch(event.workload);
+        draining_.erase(it);
+    }
+    return {};
 }
 
 void Core::finish_stop(Unit& unit) {
     unit.timer.reset();
     unit.exit_source.reset();
-    kill_leftovers(unit, true);
+    // A workload that comes back (replace, restart) keeps its cgroup; one that is gone or
+    // stopped has it removed.
+    bool comes_back =
+        !unit.remove && !shutting_down_ && (unit.next || unit.want_up || unit.restart_requested);
+    kill_leftovers(unit, !comes_back);
     unit.capture.flush();
     unit.capture.close();
     if (fds_.connected()) {

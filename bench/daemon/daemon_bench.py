@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Benchmarks of edgevisord (README "Performance: the daemon"), run as root:
+
+    bench/daemon/daemon_bench.py BUILD_DIR [--rounds 3]
+
+Each case starts the real daemon with its own temp dirs and cgroup subtree:
+  - start to READY=1 (a NOTIFY_SOCKET of ours) with 0 and with 10 workloads;
+  - cold converge of 100 and 1000 sleeping workloads: daemon start to all of them "running"
+    in the status snapshot;
+  - a no-op reconcile of 1000 (SIGHUP: the daemon reads its directory again and plans; the
+    time is the daemon's own "reconcile:" line);
+  - daemon memory per workload (PSS growth from 0 to 1000 workloads, /proc/PID/smaps_rollup)
+    and idle PSS with 10 workloads.
+Figures are printed; nothing is asserted.
+"""
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+
+build = sys.argv[1] if len(sys.argv) > 1 else "build"
+rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+daemon = os.path.join(build, "supervisor", "edgevisord")
+
+
+def cgroup2():
+    for line in open("/proc/self/mounts"):
+        f = line.split()
+        if f[2] == "cgroup2":
+            return f[1]
+
+
+class Daemon:
+    def __init__(self, workloads):
+        self.dir = tempfile.mkdtemp(prefix="edgevisord-bench.")
+        self.subtree = f"edgevisord-bench-{os.getpid()}-{int(time.time()*1000)}"
+        os.makedirs(f"{self.dir}/m")
+        with open(f"{self.dir}/m/w.yaml", "w") as f:
+            for i in range(workloads):
+                f.write(f"---\napiVersion: edgevisor/v1\nkind: Workload\nmetadata: {{name: w{i}}}\n"
+                        "spec:\n  command: [/bin/sleep, \"100000\"]\n  stopTimeout: 0\n")
+        with open(f"{self.dir}/c.yaml", "w") as f:
+            f.write(f"apiVersion: edgevisor/v1\nkind: NodeConfig\nnode: {{id: bench}}\n"
+                    f"paths: {{manifests: {self.dir}/m, state: {self.dir}/s, runtime: {self.dir}/r, "
+                    f"logs: {self.dir}/l}}\ncgroup: {{allowMissingControllers: true, "
+                    f"layout: standalone, subtree: {self.subtree}}}\n")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(f"{self.dir}/notify")
+        env = dict(os.environ, NOTIFY_SOCKET=f"{self.dir}/notify")
+        self.log = open(f"{self.dir}/daemon.log", "w")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([daemon, "--config", f"{self.dir}/c.yaml"], env=env,
+                                     stdout=self.log, stderr=self.log)
+
+    def wait_ready(self):
+        while True:
+            msg = self.notify.recv(4096).decode()
+            if "READY=1" in msg:
+                return time.monotonic() - self.started
+
+    def running(self):
+        try:
+            s = json.load(open(f"{self.dir}/r/status.json"))
+            return sum(1 for w in s["workloads"] if w["state"] == "running")
+        except (OSError, ValueError):
+            return 0
+
+    def wait_running(self, n):
+        while self.running() < n:
+            time.sleep(0.005)
+        return time.monotonic() - self.started
+
+    def pss_kb(self):
+        for line in open(f"/proc/{self.proc.pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+
+    def reconcile_lines(self):
+        return re.findall(r"reconcile: (\d+) desired, (\d+) steps, planned in (\d+) us",
+                          open(f"{self.dir}/daemon.log").read())
+
+    def close(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=300)
+        root = f"{cgroup2()}/{self.subtree}"
+        for d in sorted((os.path.join(p, x) for p, ds, _ in os.walk(root) for x in ds), reverse=True):
+            os.rmdir(d)
+        if os.path.isdir(root):
+            os.rmdir(root)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def case(name, fn):
+    values = [fn() for _ in range(rounds)]
+    print(f"{name:45} median {median(values):10.2f}   (rounds: {', '.join(f'{v:.2f}' for v in values)})")
+
+
+def ready(n):
+    def run():
+        d = Daemon(n)
+        t = d.wait_ready()
+        d.close()
+        return t * 1000
+    return run
+
+
+def converge(n):
+    def run():
+        d = Daemon(n)
+        t = d.wait_running(n)
+        d.close()
+        return t
+    return run
+
+
+def noop_reconcile():
+    d = Daemon(1000)
+    d.wait_running(1000)
+    before = len(d.reconcile_lines())
+    d.proc.send_signal(signal.SIGHUP)
+    while len(d.reconcile_lines()) == before:
+        time.sleep(0.01)
+    line = d.reconcile_lines()[-1]
+    pss_1000 = d.pss_kb()
+    d.close()
+    return int(line[2]) / 1000, int(line[1]), pss_1000
+
+
+print(f"edgevisord benchmarks, {rounds} rounds, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}")
+case("start to READY=1, 0 workloads (ms)", ready(0))
+case("start to READY=1, 10 workloads (ms)", ready(10))
+case("cold converge, 100 sleeping workloads (s)", converge(100))
+case("cold converge, 1000 sleeping workloads (s)", converge(1000))
+noop = [noop_reconcile() for _ in range(rounds)]
+print(f"{'no-op reconcile of 1000 (ms, steps)':45} median {median([n[0] for n in noop]):10.2f}   "
+      f"(steps: {[n[1] for n in noop]})")
+d0 = Daemon(0)
+d0.wait_ready()
+time.sleep(0.5)
+pss0 = d0.pss_kb()
+d0.close()
+d10 = Daemon(10)
+d10.wait_running(10)
+time.sleep(1)
+pss10 = d10.pss_kb()
+d10.close()
+pss1000 = median([n[2] for n in noop])
+print(f"{'idle PSS, 0 / 10 / 1000 workloads (KB)':45} {pss0} / {pss10} / {pss1000}")
+print(f"{'memory per workload, 0 -> 1000 (KB)':45} {(pss1000 - pss0) / 1000:.1f}")
