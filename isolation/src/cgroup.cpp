@@ -74,6 +74,8 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
         owned_ = std::exchange(other.owned_, false);
         allow_missing_controllers_ = other.allow_missing_controllers_;
         allow_cgroup_kill_ = other.allow_cgroup_kill_;
+        killed_ = other.killed_;
+        skipped_ = std::move(other.skipped_);
     }
     return *this;
 }
@@ -170,6 +172,7 @@ Status Cgroup::thaw(std::chrono::milliseconds timeout) {
 }
 
 Status Cgroup::kill() {
+    killed_ = true;
     if (allow_cgroup_kill_) {
         auto written = detail::write_file(dir_.get(), "cgroup.kill", "1", path_);
         if (written || written.error().code != ENOENT) return written;

@@ -73,6 +73,14 @@ void Core::check_deps(Unit& unit) {
         return state;
     };
     auto gate = health::gate(unit.spec().depends_on, lookup);
+    if (gate.open && !unit.cgroup &&
+        draining_.contains(cgroups_->workloads_dir() + "/" + unit.name())) {
+        // The last run's cgroup was killed and still empties: its name is taken until then
+        // (a killed cgroup cannot take the next run, Cgroup::was_killed). drain_cgroup_events
+        // opens the gate again; no wait in the loop.
+        gate.open = false;
+        gate.waiting_for = "waiting for the processes of its last run to end";
+    }
     if (!gate.open) {
         if (unit.message != gate.waiting_for) {
             unit.message = gate.waiting_for;
@@ -92,13 +100,6 @@ void Core::launch(Unit& unit) {
         unit.run_started = EventLoop::now();
         end_run(unit, false);
     };
-    if (auto it = draining_.find(cgroups_->workloads_dir() + "/" + unit.name());
-        !unit.cgroup && it != draining_.end()) {
-        // Stopped a moment ago and still emptying: the new run takes the cgroup back.
-        watcher_->unwatch(it->first);
-        unit.cgroup.emplace(std::move(it->second));
-        draining_.erase(it);
-    }
     if (!unit.cgroup) {
         auto cgroup = cgroups_->create_workload(unit.name());
         if (!cgroup) return failed(cgroup.error().wrap(unit.name() + ": start failed at cgroup"));
@@ -246,10 +247,11 @@ void Core::arm_backoff(Unit& unit) {
 void Core::kill_leftovers(Unit& unit, bool remove_cgroup) {
     if (!unit.cgroup) return;
     // What the main process left behind (daemonised children) dies with the run. cgroup.kill
-    // does not wait; a next run may start in the same cgroup while they are still going.
+    // does not wait, and a killed cgroup never takes another run (Cgroup::was_killed): it is
+    // removed once empty, and the next run gets a fresh one.
     auto state = unit.cgroup->state();
     if (state && state->populated) (void)unit.cgroup->kill();
-    if (!remove_cgroup) return;
+    if (!remove_cgroup && !unit.cgroup->was_killed()) return;
     isolation::Cgroup cgroup = std::move(*unit.cgroup);
     unit.cgroup.reset();
     if (auto st = cgroup.remove(); st) return;
@@ -289,6 +291,7 @@ Status Core::drain_cgroup_events() {
             log::warn("cgroup {}: {}", event.workload, st.error().describe());
         watcher_->unwatch(event.workload);
         draining_.erase(it);
+        deps_dirty_ = true;  // a next run may wait for this name (check_deps)
     }
     return {};
 }
@@ -296,8 +299,8 @@ Status Core::drain_cgroup_events() {
 void Core::finish_stop(Unit& unit) {
     unit.timer.reset();
     unit.exit_source.reset();
-    // A workload that comes back (replace, restart) keeps its cgroup; one that is gone or
-    // stopped has it removed.
+    // A workload that comes back (replace, restart) keeps its cgroup unless it was killed;
+    // one that is gone or stopped has it removed.
     bool comes_back =
         !unit.remove && !shutting_down_ && (unit.next || unit.want_up || unit.restart_requested);
     kill_leftovers(unit, !comes_back);

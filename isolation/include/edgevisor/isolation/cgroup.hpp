@@ -170,6 +170,10 @@ class Cgroup {
     // SIGKILL to every process in the cgroup and its descendants: cgroup.kill (5.14+), else
     // freeze + kill(2) every pid in cgroup.procs + thaw. Returns without waiting.
     Status kill();
+    // kill() was called. Linux 6.18 SIGKILLs every process cloned with CLONE_INTO_CGROUP into
+    // a cgroup that was once killed (the child's kill_seq is taken from the parent's cgroup),
+    // so such a cgroup must not take another process: remove it and create a fresh one.
+    [[nodiscard]] bool was_killed() const { return killed_; }
     // rmdir (fails with EBUSY while populated). After it, the Cgroup no longer owns anything.
     Status remove();
 
@@ -189,6 +193,7 @@ class Cgroup {
     bool owned_ = false;
     bool allow_missing_controllers_ = false;
     bool allow_cgroup_kill_ = true;
+    bool killed_ = false;
     SkippedLimits skipped_;
 };
 
