@@ -150,8 +150,15 @@ void parse_mqtt_section(Context& ctx, const yaml::Node& node, MqttConfig& out) {
     map.choice("protocol", out.protocol, std::span<const Choice<MqttProtocol>>(kProtocols));
     if (map.text("topicPrefix", out.topic_prefix))
         check_level(ctx, map, "topicPrefix", check_topic_prefix(out.topic_prefix));
+    // A bound keeps the value a size_t on 32-bit boards and a document a board can hold.
+    constexpr Bytes kMaxPayloadLimit = Bytes{64} * 1024 * 1024;
     Bytes max_payload = out.max_payload;
-    if (map.bytes("maxPayload", max_payload, 1024)) out.max_payload = max_payload;
+    if (map.bytes("maxPayload", max_payload, 1024)) {
+        if (max_payload > kMaxPayloadLimit)
+            ctx.error(*map.find("maxPayload"), "out-of-range", "mqtt.maxPayload: at most 64Mi");
+        else
+            out.max_payload = static_cast<std::size_t>(max_payload);
+    }
     map.number("queueLimit", out.queue_limit, 10, 1000000);
     if (const yaml::Node* reconnect = map.find("reconnect")) parse_reconnect(ctx, *reconnect, out);
     Duration metrics = out.metrics_interval;

@@ -167,10 +167,13 @@ Status ManifestDir::drain_inotify() {
         if (n < 0 && errno == EAGAIN) break;
         if (n <= 0) return fail_errno("inotify", "read(inotify)");
         for (ssize_t at = 0; at < n;) {
-            auto* ev = reinterpret_cast<inotify_event*>(buffer + at);
-            at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+            // Copied out, not cast: armhf's -Wcast-align refuses the char buffer as an event.
+            inotify_event ev{};
+            std::memcpy(&ev, buffer + at, sizeof ev);
+            const char* name = buffer + at + sizeof(inotify_event);
+            at += static_cast<ssize_t>(sizeof(inotify_event) + ev.len);
             // The directory itself, or an entry we read: names we ignore wake nothing.
-            if (ev->len == 0 || is_manifest_name(ev->name)) relevant = true;
+            if (ev.len == 0 || is_manifest_name(name)) relevant = true;
         }
     }
     if (!relevant) return {};

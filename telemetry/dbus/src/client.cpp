@@ -3,18 +3,13 @@
 #include <map>
 #include <utility>
 
+#include "bus.hpp"
 #include "edgevisor/telemetry/dbus.hpp"
 #include "edgevisor/telemetry/dbus_client.hpp"
 #include "wire.hpp"
 
 namespace edgevisor::telemetry::dbus {
 namespace {
-
-std::unique_ptr<sdbus::IConnection> connect_bus(const std::string& bus) {
-    if (bus == "system") return sdbus::createSystemBusConnection();
-    if (bus == "session") return sdbus::createSessionBusConnection();
-    return sdbus::createSessionBusConnectionWithAddress(bus);
-}
 
 // A D-Bus error as the client's Error, with a step naming its kind.
 Error to_error(const sdbus::Error& e) {
@@ -69,7 +64,7 @@ Result<std::unique_ptr<Client>> Client::connect(const std::string& bus) {
     auto impl = std::make_unique<Impl>();
     impl->bus = bus;
     try {
-        impl->connection = connect_bus(bus);
+        impl->connection = open_bus(bus);
         impl->manager = sdbus::createProxy(*impl->connection, kServiceName, kManagerPath);
     } catch (const sdbus::Error& e) {
         return fail(client_error::kNotRunning, describe_bus(bus) + ": " + e.getMessage());

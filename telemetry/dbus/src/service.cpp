@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "access.hpp"
+#include "bus.hpp"
 #include "edgevisor/log.hpp"
 #include "edgevisor/telemetry/dbus.hpp"
 #include "wire.hpp"
@@ -52,12 +53,6 @@ auto guarded(const char* method, Body&& body) {
 
 void check(const Status& status) {
     if (!status) throw_error(status.error());
-}
-
-std::unique_ptr<sdbus::IConnection> connect(const std::string& bus) {
-    if (bus == "system") return sdbus::createSystemBusConnection();
-    if (bus == "session") return sdbus::createSessionBusConnection();
-    return sdbus::createSessionBusConnectionWithAddress(bus);
 }
 
 struct Counts {
@@ -303,7 +298,7 @@ void Service::Impl::add_or_update(const WorkloadStatus& status) {
 Result<std::unique_ptr<Service>> Service::open(Control& control, const BusConfig& config) {
     auto impl = std::make_unique<Impl>(control, config);
     try {
-        impl->connection = connect(config.bus);
+        impl->connection = open_bus(config.bus);
         impl->manager = sdbus::createObject(*impl->connection, kManagerPath);
         impl->register_methods();
         impl->register_properties();

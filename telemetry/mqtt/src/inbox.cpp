@@ -46,8 +46,9 @@ Status Timer::open() {
 void Timer::arm(std::chrono::milliseconds delay, bool periodic) {
     auto ms = std::max<std::int64_t>(delay.count(), 1);
     itimerspec spec{};
-    spec.it_value.tv_sec = ms / 1000;
-    spec.it_value.tv_nsec = (ms % 1000) * 1000000;
+    // time_t and long are 32 bits on armhf.
+    spec.it_value.tv_sec = static_cast<time_t>(ms / 1000);
+    spec.it_value.tv_nsec = static_cast<long>((ms % 1000) * 1000000);
     if (periodic) spec.it_interval = spec.it_value;
     ::timerfd_settime(fd_.get(), 0, &spec, nullptr);
     armed_ = true;

@@ -84,6 +84,9 @@ TEST_CASE("mqtt section errors point at the key or value") {
           std::vector<std::string>{"3:13 invalid-value"});
     CHECK(where_rules(parse_mqtt_config("mqtt:\n  url: mqtt://x\n  certFile: /a\n", "c")) ==
           std::vector<std::string>{"2:3 missing-key"});
+    // Past 64Mi (it would not even fit a size_t on armhf when it is 8Gi).
+    CHECK(where_rules(parse_mqtt_config("mqtt:\n  url: mqtt://x\n  maxPayload: 8Gi\n", "c")) ==
+          std::vector<std::string>{"3:15 out-of-range"});
 }
 
 TEST_CASE("topic levels built from names are checked") {
