@@ -13,8 +13,11 @@
 #include "edgevisor/isolation/join.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,6 +76,7 @@ struct JoinChild {
     char* const* argv = nullptr;
     char* const* envp = nullptr;
     int report_fd = -1;
+    bool controlling_tty = false;
 };
 
 [[noreturn]] void fail_step(int report_fd, const StepResult& r) noexcept {
@@ -119,6 +123,9 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     check(child_chdir(plan.identity));
     check_errno(Step::no_new_privs, child_set_no_new_privs(plan.caps));
     check(child_setup_fds(c.fds, report));
+    // After setsid (a session leader without a terminal may take one) and before seccomp.
+    if (c.controlling_tty && ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
+        fail_step(report, {Step::setsid, errno, "controlling terminal"});
     if (plan.seccomp) check_errno(Step::seccomp, child_load_seccomp(*plan.seccomp));
     ::execve(c.argv[0], c.argv, c.envp);
     fail_step(report, {Step::execve, errno, c.argv[0]});
@@ -320,6 +327,7 @@ Result<JoinedProcess> Joiner::spawn(const JoinTarget& target, const JoinCommand&
     child.argv = argv.pointers.data();
     child.envp = env.pointers.data();
     child.report_fd = report->write.get();
+    child.controlling_tty = command.controlling_tty;
 
     auto clone_child = [&]() -> Result<Process> {
         int pidfd = -1;
@@ -371,6 +379,37 @@ Result<UniqueFd> Joiner::socket(int pidfd, int domain, int type) const {
     auto fd = on_thread_in(pidfd, net.get(), CLONE_NEWNET, "net", make);
     if (!fd) return std::unexpected(join_failed(plan_->name, fd.error()));
     return fd;
+}
+
+Result<std::string> find_command(pid_t pid, const std::string& name, const std::string& path_env) {
+    if (name.empty()) return fail("execve", "an empty command name", EINVAL);
+    if (name.find('/') != std::string::npos) return name;
+    const std::string root_path = "/proc/" + std::to_string(pid) + "/root";
+    UniqueFd root{::open(root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+    if (!root) return fail_errno("execve", "open " + root_path);
+    const std::string path = path_env.empty()
+                                 ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                                 : path_env;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        start = end + 1;
+        if (!dir.starts_with('/')) continue;  // relative entries mean nothing to a daemon
+        std::string candidate = dir + (dir.ends_with('/') ? "" : "/") + name;
+        // RESOLVE_IN_ROOT: absolute symlinks inside resolve in the workload's root, not ours.
+        open_how how{};
+        how.flags = O_PATH | O_CLOEXEC;
+        how.resolve = RESOLVE_IN_ROOT;
+        UniqueFd file{static_cast<int>(
+            ::syscall(SYS_openat2, root.get(), candidate.c_str(), &how, sizeof how))};
+        struct stat st {};
+        if (file && ::fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode) &&
+            (st.st_mode & 0111) != 0)
+            return candidate;
+    }
+    return fail("execve", name + ": not found in the workload's PATH (" + path + ")", ENOENT);
 }
 
 Result<std::optional<Error>> join_failure(const JoinedProcess& joined,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "edgevisor/isolation/cgroup.hpp"
+#include "edgevisor/isolation/join.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/supervisor/supervisor.hpp"
 #include "fd_store.hpp"
@@ -22,6 +23,14 @@
 #include "unit.hpp"
 
 namespace edgevisor::supervisor {
+
+// A command run through Control::exec, until it ends.
+struct ExecRun {
+    std::string workload;
+    isolation::JoinedProcess joined;
+    Source exit;
+    telemetry::ExecDone done;  // empty once cancelled
+};
 
 class Core final : public Supervisor {
   public:
@@ -46,6 +55,9 @@ class Core final : public Supervisor {
                                                        std::size_t max) const override;
     [[nodiscard]] Result<std::vector<std::string>> logs(std::string_view name,
                                                         std::size_t lines) const override;
+    Result<std::uint64_t> exec(const telemetry::ExecRequest& request,
+                               telemetry::ExecDone done) override;
+    void cancel_exec(std::uint64_t id) override;
 
   private:
     // core.cpp
@@ -93,6 +105,9 @@ class Core final : public Supervisor {
     void report_oom_kills(Unit& unit, std::uint64_t total);
     void sample_all();
 
+    // exec.cpp
+    void finish_exec(std::uint64_t id);
+
     // status.cpp
     [[nodiscard]] telemetry::WorkloadStatus unit_status(const Unit& unit) const;
     void changed(Unit& unit);
@@ -131,6 +146,8 @@ class Core final : public Supervisor {
     bool snapshot_dirty_ = true;
     bool stopped_reported_ = false;
     std::mt19937_64 random_{std::random_device{}()};
+    std::map<std::uint64_t, std::unique_ptr<ExecRun>> execs_;
+    std::uint64_t next_exec_ = 1;
 };
 
 }  // namespace edgevisor::supervisor

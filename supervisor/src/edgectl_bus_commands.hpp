@@ -15,7 +15,7 @@ struct BusCommand {
     const char* description;
 };
 
-inline constexpr std::array<BusCommand, 10> kBusCommands = {{
+inline constexpr std::array<BusCommand, 11> kBusCommands = {{
     {"status", "Show the node and every workload (NAME STATE HEALTH RESTARTS CPU MEM UPTIME)"},
     {"list", "List the workloads (name, state, health, layer, pid)"},
     {"show", "Show everything about one workload"},
@@ -26,6 +26,7 @@ inline constexpr std::array<BusCommand, 10> kBusCommands = {{
     {"start", "Start a stopped workload"},
     {"stop", "Stop a workload (it stays stopped until started)"},
     {"restart", "Restart a workload"},
+    {"exec", "Run a command inside a running workload (-i stdin, -t a terminal)"},
 }};
 
 inline bool is_bus_command(std::string_view word) {

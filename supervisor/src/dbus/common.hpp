@@ -58,5 +58,6 @@ void print_json(const nlohmann::json& value);
 
 void add_read_commands(CLI::App& app, Options& options, int& exit_code);
 void add_change_commands(CLI::App& app, Options& options, int& exit_code);
+void add_exec_command(CLI::App& app, Options& options, int& exit_code);
 
 }  // namespace edgevisor::edgectl::bus

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     int exit_code = kExitOk;
     add_read_commands(app, options, exit_code);
     add_change_commands(app, options, exit_code);
+    add_exec_command(app, options, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

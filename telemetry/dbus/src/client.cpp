@@ -52,6 +52,7 @@ struct Client::Impl {
     std::unique_ptr<sdbus::IProxy> manager;
     std::unique_ptr<sdbus::IProxy> bus_daemon;
     std::vector<Notification> pending;
+    std::optional<Result<ExecEnd>> exec_end;
 
     Status verb(const char* method, const std::string& name) {
         return call([&] {
@@ -170,6 +171,45 @@ Result<std::vector<std::string>> Client::logs(const std::string& name, std::uint
             .storeResultsTo(text);
         return text;
     });
+}
+
+Status Client::start_exec(const ExecCall& c) {
+    return call([&] {
+        impl_->exec_end.reset();
+        auto& end = impl_->exec_end;
+        // No timeout: the reply comes when the command ends, however long it runs.
+        impl_->manager->callMethodAsync("Exec")
+            .onInterface(kManagerInterface)
+            .withTimeout(UINT64_MAX)
+            .withArguments(c.workload, c.argv, c.env, sdbus::UnixFd(c.stdin_fd),
+                           sdbus::UnixFd(c.stdout_fd), sdbus::UnixFd(c.stderr_fd),
+                           std::uint32_t{c.tty ? 1u : 0u})
+            .uponReplyInvoke(
+                [&end](const sdbus::Error* error, std::int32_t status, const std::string& failure) {
+                    if (error != nullptr)
+                        end = std::unexpected(to_error(*error));
+                    else
+                        end = ExecEnd{status, failure};
+                });
+    });
+}
+
+Result<BusPoll> Client::bus_poll() const {
+    return call([&] {
+        const auto data = impl_->connection->getEventLoopPollData();
+        return BusPoll{data.fd, data.events, data.getPollTimeout()};
+    });
+}
+
+Result<std::optional<ExecEnd>> Client::exec_result() {
+    auto processed = call([&] {
+        while (impl_->connection->processPendingRequest()) {
+        }
+    });
+    if (!processed) return std::unexpected(processed.error());
+    if (!impl_->exec_end) return std::optional<ExecEnd>{};
+    if (!*impl_->exec_end) return std::unexpected(impl_->exec_end->error());
+    return std::optional<ExecEnd>{**impl_->exec_end};
 }
 
 Status Client::subscribe() {

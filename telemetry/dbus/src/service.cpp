@@ -15,6 +15,7 @@
 #include "bus.hpp"
 #include "edgevisor/log.hpp"
 #include "edgevisor/telemetry/dbus.hpp"
+#include "exec_calls.hpp"
 #include "wire.hpp"
 #include "workload_object.hpp"
 
@@ -77,6 +78,7 @@ struct Service::Impl {
     BusConfig config;
     std::unique_ptr<sdbus::IConnection> connection;
     std::unique_ptr<sdbus::IObject> manager;
+    std::unique_ptr<ExecCalls> execs;
     std::map<std::string, std::unique_ptr<WorkloadObject>, std::less<>> workloads;
     NodeStatus node;  // node_id, version, groups, layers; workloads live in `workloads`
     Counts counts;
@@ -84,6 +86,7 @@ struct Service::Impl {
     Impl(Control& c, BusConfig b) : control(c), config(std::move(b)) {}
 
     void register_methods();
+    void register_exec();
     void register_properties();
     void register_signals();
     void require_admin(const char* method, std::string_view what);
@@ -204,6 +207,26 @@ void Service::Impl::register_methods() {
         });
 }
 
+void Service::Impl::register_exec() {
+    manager->registerMethod("Exec")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("name", "argv", "env", "stdin", "stdout", "stderr", "flags")
+        .withOutputParamNames("status", "failure")
+        .implementedAs([this](ExecReply&& reply, const std::string& name,
+                              const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env, const sdbus::UnixFd& in,
+                              const sdbus::UnixFd& out, const sdbus::UnixFd& err,
+                              std::uint32_t flags) {
+            guarded("Exec", [&] {
+                require_admin("Exec", name);
+                const sdbus::Message* message = manager->getCurrentlyProcessedMessage();
+                const std::string sender = message != nullptr ? message->getSender() : "";
+                if (sender.empty()) throw sdbus::Error(wire::kFailed, "Exec: no caller name");
+                execs->start(std::move(reply), {name, argv, env, &in, &out, &err, flags}, sender);
+            });
+        });
+}
+
 std::uint64_t Service::Impl::api_revision() const {
     for (const auto& layer : node.layers)
         if (layer.name == "api") return layer.revision;
@@ -300,7 +323,9 @@ Result<std::unique_ptr<Service>> Service::open(Control& control, const BusConfig
     try {
         impl->connection = open_bus(config.bus);
         impl->manager = sdbus::createObject(*impl->connection, kManagerPath);
+        impl->execs = std::make_unique<ExecCalls>(control, *impl->connection);
         impl->register_methods();
+        impl->register_exec();
         impl->register_properties();
         impl->register_signals();
         impl->manager->finishRegistration();
@@ -330,6 +355,7 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Service::~Service() {
     // Objects go before the connection that they are registered on.
+    impl_->execs.reset();
     impl_->workloads.clear();
     impl_->manager.reset();
 }
@@ -349,6 +375,7 @@ Result<PollData> Service::poll_data() const {
 
 Status Service::process() {
     try {
+        impl_->execs->collect();
         for (int i = 0; i < kBatch; ++i)
             if (!impl_->connection->processPendingRequest()) break;
         return {};

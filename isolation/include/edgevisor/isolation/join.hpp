@@ -44,6 +44,9 @@ struct JoinCommand {
     int stdin_fd = -1;              // -1: /dev/null
     int stdout_fd = -1;             // -1: a pipe, read end in JoinedProcess::stdout_pipe
     int stderr_fd = -1;             // -1: a pipe, read end in JoinedProcess::stderr_pipe
+    // stdin_fd is a terminal (`edgectl exec -t`): it becomes the new session's controlling
+    // terminal (TIOCSCTTY), so job control and ^C work as in a login shell.
+    bool controlling_tty = false;
 };
 
 struct JoinedProcess {
@@ -79,6 +82,13 @@ class Joiner {
     explicit Joiner(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {}
     std::shared_ptr<const Plan> plan_;
 };
+
+// A command name without a slash looked up as execvp would, but in the workload's root (through
+// /proc/<pid>/root, the view of the workload's mount namespace): the first of the `path_env`
+// directories (":"-separated; "" means /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
+// /sbin:/bin) holding an executable regular file of that name. A name with a slash is returned
+// as it is. ENOENT when none holds it.
+Result<std::string> find_command(pid_t pid, const std::string& name, const std::string& path_env);
 
 // After the joined process exited (its pidfd is readable): nullopt when it reached execve
 // (its exit status is the command's), else why not, e.g. "sensor: join failed at

@@ -7,7 +7,9 @@
 // Plain data, so that telemetry depends on manifests only (DESIGN.md, dependencies one way).
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +97,29 @@ struct ApplyResult {
     std::vector<PlanEntry> plan;
 };
 
+// A command run inside a running workload (`edgectl exec`, D-Bus Exec).
+struct ExecRequest {
+    std::string workload;
+    // argv[0] absolute, or a name looked up in the workload's PATH inside its root.
+    std::vector<std::string> argv;
+    std::vector<std::string> env;  // "NAME=value", over the workload's own env
+    // The caller's descriptors, duplicated by exec(): the caller may close them on return.
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    bool tty = false;  // stdin_fd is a terminal: it becomes the controlling terminal
+};
+
+// How an exec ended: `status` as a shell reports it (the exit code, 128 + the signal that
+// killed it), or 126/127 with `failure` saying why it never ran (a join step failed; 127:
+// the command was not found).
+struct ExecEnd {
+    std::int32_t status = 0;
+    std::string failure;
+};
+
+using ExecDone = std::function<void(const ExecEnd&)>;
+
 // What a channel may ask of the supervisor. Mutating calls are decided by the adapter's own
 // access check (D-Bus: caller's euid) before they reach here. Errors that a channel names
 // for its peer: an unknown workload name is an Error with code ENOENT (D-Bus:
@@ -118,6 +143,18 @@ class Control {
     // The last `lines` log lines of a workload, oldest first, as written to its log file.
     [[nodiscard]] virtual Result<std::vector<std::string>> logs(std::string_view name,
                                                                 std::size_t lines) const = 0;
+    // Starts a command inside the running workload (its namespaces, cgroup, identity,
+    // capabilities and seccomp policy) and returns an id at once; `done` runs on the loop
+    // thread when the command ended (never when it was cancelled). Errors: ENOENT no such
+    // workload, EINVAL a bad request, anything else (not running, too many execs) a failure.
+    virtual Result<std::uint64_t> exec(const ExecRequest& request, ExecDone done) {
+        (void)request;
+        (void)done;
+        return fail("exec", "exec is not available here", ENOTSUP);
+    }
+    // The caller went away: kill the command (and what it started in its session); `done`
+    // will not run. Unknown ids are ignored.
+    virtual void cancel_exec(std::uint64_t id) { (void)id; }
 };
 
 // What the supervisor tells every channel, as it happens (on the loop thread; keep it cheap).

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,22 @@ struct Notification {
     Event event;           // event
 };
 
+// One Exec call (the XML says what each field means).
+struct ExecCall {
+    std::string workload;
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+    bool tty = false;  // stdin_fd is a pty slave the caller relays
+};
+
+// The connection's fd as poll(2) wants it, for a caller that waits on other fds too.
+struct BusPoll {
+    int fd = -1;
+    short events = 0;
+    int timeout_ms = -1;  // -1: no deadline
+};
+
 class Client {
   public:
     // `bus`: system, session or a D-Bus address. The connection alone does not tell whether
@@ -50,6 +67,13 @@ class Client {
     Status restart(const std::string& name);
     Result<std::vector<Event>> events(std::uint64_t after_seq, std::uint32_t max);
     Result<std::vector<std::string>> logs(const std::string& name, std::uint32_t lines);
+
+    // Sends Exec and returns at once (the fds are copied into the message); the command's end
+    // comes through exec_result(), which the caller calls whenever bus_poll() is ready.
+    Status start_exec(const ExecCall& call);
+    [[nodiscard]] Result<BusPoll> bus_poll() const;
+    // Handles what arrived; the command's end once the reply came, nullopt before.
+    Result<std::optional<ExecEnd>> exec_result();
 
     // Subscribes to the service's signals (and to its name's owner, to see it go); wait()
     // then returns what arrived within `timeout` (empty when nothing did).
