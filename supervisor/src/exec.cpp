@@ -50,8 +50,11 @@ Result<std::uint64_t> Core::exec(const telemetry::ExecRequest& request, telemetr
     auto command =
         isolation::find_command(unit->process.pid, request.argv[0], path_of(request, unit->spec()));
     if (!command) return std::unexpected(command.error().wrap(name));
-    auto joiner = isolation::Joiner::prepare(unit->desired.workload);
-    if (!joiner) return std::unexpected(joiner.error());
+    if (!unit->joiner) {  // shared with the exec probes, prepared once per spec
+        auto joiner = isolation::Joiner::prepare(unit->desired.workload);
+        if (!joiner) return std::unexpected(joiner.error());
+        unit->joiner = std::make_shared<isolation::Joiner>(std::move(*joiner));
+    }
     isolation::JoinCommand join;
     join.argv = request.argv;
     join.argv[0] = *command;
@@ -61,7 +64,7 @@ Result<std::uint64_t> Core::exec(const telemetry::ExecRequest& request, telemetr
     join.stderr_fd = request.stderr_fd;
     join.controlling_tty = request.tty;
     const int cgroup_fd = unit->cgroup ? unit->cgroup->dir_fd() : -1;
-    auto joined = joiner->spawn({unit->process.pidfd.get(), cgroup_fd}, join);
+    auto joined = unit->joiner->spawn({unit->process.pidfd.get(), cgroup_fd}, join);
     if (!joined) return std::unexpected(joined.error());
 
     const std::uint64_t id = next_exec_++;

@@ -326,6 +326,7 @@ void Core::finish_stop(Unit& unit) {
     if (unit.next) {
         unit.desired = std::move(*unit.next);
         unit.next.reset();
+        unit.joiner.reset();  // prepared from the old spec (its user, capabilities, seccomp)
         unit.log_file.set_limits(unit.spec().logs.max_size, unit.spec().logs.max_files);
         unit.quick_failures = 0;
     }
