@@ -150,7 +150,7 @@ TEST_CASE("e2e: a client that hangs up mid-exec takes its command with it", "[db
     CHECK(node.daemon.stop() == 0);
 }
 
-TEST_CASE("e2e: edgectl exec -i passes stdin; -t gives the command a terminal of its own",
+TEST_CASE("e2e: edgectl exec -i passes stdin, -t gives the command a terminal of its own",
           "[dbus]") {
     require_root();
     ExecNode node;
