@@ -53,6 +53,13 @@ class ExecRun final : public ProbeRun {
     ~ExecRun() override {
         if (!joined_.process.pidfd) return;
         kill_all();
+        // The reaper watches the same pidfd: ours must leave the loop first (epoll refuses a
+        // second registration of it, and an unreaped run, a member of the workload's pid
+        // namespace, would keep the workload's pid 1 from ever finishing its exit).
+        exit_.reset();
+        out_.reset();
+        err_.reset();
+        timer_.reset();
         reaper_.adopt(std::move(joined_.process));
     }
 

@@ -112,7 +112,7 @@ ProbeResult WorkloadProber::notify_result(ProbeRole role, const manifests::Probe
     auto quiet =
         std::chrono::duration_cast<std::chrono::milliseconds>(EventLoop::now() - last_ping_);
     if (quiet <= period) return {true, "WATCHDOG=1"};
-    return {false, "no WATCHDOG=1 for " + duration_text(quiet / 1000 * 1000) + " (watchdog " +
+    return {false, "no WATCHDOG=1: none for " + duration_text(quiet / 1000 * 1000) + " (watchdog " +
                        duration_text(period) + ")"};
 }
 

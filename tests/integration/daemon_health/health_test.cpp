@@ -6,8 +6,10 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "daemon_support.hpp"
 #include "skip.hpp"
@@ -17,6 +19,7 @@ using namespace edgevisor::testing;
 namespace {
 
 const std::string kChecker = EDGEVISOR_CHECKER;
+const std::string kSdNotifyProgram = EDGEVISOR_SD_NOTIFY_PROGRAM;
 
 std::vector<std::string> lines(const std::string& file) {
     std::ifstream in(file);
@@ -279,4 +282,133 @@ TEST_CASE("the cpu figure of a busy workload matches its cgroup's accounting") {
     CHECK(reported >= before);
     CHECK(reported <= after);
     CHECK(d.workload("burner").value()["cpuCores"].get<double>() > 0.05);  // it burns
+}
+
+TEST_CASE("a C program using sd_notify is ready on READY=1 and restarted when its pings stop") {
+    require_root();
+    Daemon d;
+    const std::string starts = d.dir() + "/starts", go = d.dir() + "/go", hang = d.dir() + "/hang";
+    d.write_manifest(
+        "a.yaml",
+        workload_yaml("service",
+                      "  command: [" + kSdNotifyProgram + ", " + d.dir() +
+                          "]\n"
+                          "  restart: {policy: always, backoff: {initial: 100ms, max: 1s}}\n"
+                          "  health:\n"
+                          "    readiness: {notify: {}, interval: 200ms}\n"
+                          "    liveness: {notify: {watchdog: 1s}, interval: 250ms, "
+                          "failureThreshold: 2}\n" +
+                          shared(d)));
+    d.start();
+    REQUIRE(
+        d.wait_for([&](const Json&) { return field(d, "service", "message") == "warming up"; }));
+    // STATUS= is read, but only READY=1 makes it ready.
+    CHECK(field(d, "service", "health") == "starting");
+    REQUIRE(lines(starts).size() == 1);
+    CHECK(lines(starts)[0] == "start watchdog 1 1000000");  // WATCHDOG_USEC from the manifest
+    std::ofstream(go) << "1\n";
+    REQUIRE(
+        d.wait_for([&](const Json&) { return field(d, "service", "health") == "healthy"; }, 60s));
+    CHECK(field(d, "service", "message") == "serving");
+    const int first = d.workload("service")->value("pid", 0);
+    CHECK(d.workload("service")->value("restarts", -1) == 0);
+    std::ofstream(hang) << "1\n";
+    REQUIRE(d.wait_for(
+        [&](const Json&) {
+            auto w = d.workload("service");
+            return w && w->value("restarts", 0) >= 1;
+        },
+        60s));
+    auto w = *d.workload("service");
+    INFO(w.dump() << "\n" << d.daemon_output());
+    CHECK_THAT(w.value("lastExit", ""),
+               Catch::StartsWith("liveness failed: no WATCHDOG=1: none for ") &&
+                   Catch::EndsWith("(watchdog 1s) (killed by SIGKILL)"));
+    std::filesystem::remove(hang);
+    REQUIRE(d.wait_for([&](const Json&) {
+        auto now = d.workload("service");
+        return now && now->value("pid", 0) != first && now->value("pid", 0) > 0 &&
+               field(d, "service", "health") == "healthy";
+    }));
+    CHECK(lines(starts).size() == 2);
+}
+
+namespace {
+
+// Open fds and not yet reaped children of a process.
+std::size_t open_fds(pid_t pid) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+        ++n;
+    return n;
+}
+
+std::size_t zombie_children(pid_t parent) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::string stat = read_text_file(e.path().string() + "/stat");
+        auto close = stat.rfind(')');
+        if (close == std::string::npos || close + 4 >= stat.size()) continue;
+        std::istringstream rest(stat.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == parent && state == 'Z') ++n;
+    }
+    return n;
+}
+
+// Processes anywhere whose command line is exactly `words` (NUL separated in /proc).
+std::size_t processes_running(const std::string& cmdline) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc"))
+        if (read_text_file(e.path().string() + "/cmdline") == cmdline) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("probes killed at their timeout leak no process, no zombie and no fd of the daemon") {
+    require_root();
+    // Sampling from the start: its readers (kept open) are there before the first count.
+    Daemon d("supervisor: {sampleInterval: 100ms}\n");
+    const std::string runs = d.dir() + "/runs";
+    // Each run starts two processes that would outlive it (a background and a foreground
+    // sleep); the marker argument makes them countable on the host.
+    const std::string marker = "1001" + std::to_string(::getpid() % 1000);
+    d.write_manifest("a.yaml", workload_yaml("hangs",
+                                             "  command: [/bin/sleep, \"1000\"]\n"
+                                             "  health:\n    liveness:\n"
+                                             "      exec: [/bin/sh, -c, \"echo run >> " +
+                                                 runs + "; sleep " + marker + " & sleep " + marker +
+                                                 "\"]\n"
+                                                 "      timeout: 150ms\n      interval: 200ms\n"
+                                                 "      failureThreshold: 1000\n" +
+                                                 shared(d)));
+    d.start();
+    if (!d.wait_state("hangs", "running")) FAIL(d.daemon_output());
+    const std::string sleeper = std::string("sleep\0", 6) + marker + std::string("\0", 1);
+    // The largest fd count seen while runs 3..6 come and go, then while runs 20..23 do: a leak
+    // of one fd per run would show as 14 more.
+    auto widest = [&](std::size_t from, std::size_t to) {
+        REQUIRE(d.wait_for([&](const Json&) { return lines(runs).size() >= from; }, 60s));
+        std::size_t most = 0, most_sleepers = 0;
+        while (lines(runs).size() < to) {
+            most = std::max(most, open_fds(d.pid()));
+            most_sleepers = std::max(most_sleepers, processes_running(sleeper));
+            CHECK(zombie_children(d.pid()) <= 1);  // one run may have just ended, not reaped yet
+            std::this_thread::sleep_for(20ms);
+        }
+        return std::pair{most, most_sleepers};
+    };
+    auto [early_fds, early_sleepers] = widest(3, 7);
+    auto [late_fds, late_sleepers] = widest(20, 24);
+    INFO("fds early " << early_fds << ", late " << late_fds);
+    CHECK(late_fds <= early_fds + 2);  // slack for a run caught at another step
+    CHECK(late_sleepers <= 2);         // at most the current run's two
+    CHECK(d.daemon_output().find("hangs: liveness: timed out after 150ms") != std::string::npos);
+    CHECK(d.workload("hangs").value()["restarts"] == 0);
+    CHECK(d.stop() == 0);
+    CHECK(processes_running(sleeper) == 0);
 }

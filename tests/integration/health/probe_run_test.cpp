@@ -206,7 +206,7 @@ TEST_CASE("a notify workload is started on READY=1 and restarted when its pings 
     // Silence: restarted, with the reason.
     spin([&] { return decisions.size() == 2; });
     CHECK(decisions[1].kind == health::HealthDecision::Kind::restart);
-    CHECK(decisions[1].message.starts_with("liveness failed: no WATCHDOG=1 for "));
+    CHECK(decisions[1].message.starts_with("liveness failed: no WATCHDOG=1: none for "));
 }
 
 TEST_CASE("exec probe runs in a probe cgroup one after another all succeed") {
