@@ -34,9 +34,12 @@ isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config)
     options.runtime_dir = config.paths.runtime;
     // A workload on the host's root must not read the node's config, state (acknowledged
     // desired state), runtime files or the other workloads' logs.
-    std::string config_dir = config.file.empty()
-                                 ? std::string("/etc/edgevisor")
-                                 : std::filesystem::path(config.file).parent_path().string();
+    // Absolute: `edgevisord --config node.yaml` names a relative file, and a relative (or
+    // empty) path cannot be hidden, so every workload on the host's root failed to start.
+    std::error_code ec;
+    auto file = std::filesystem::absolute(config.file, ec).lexically_normal();
+    std::string config_dir =
+        config.file.empty() || ec ? std::string("/etc/edgevisor") : file.parent_path().string();
     options.supervisor_paths = {config_dir, config.paths.state, config.paths.runtime,
                                 config.paths.logs};
     return options;
