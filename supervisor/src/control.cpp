@@ -83,8 +83,10 @@ telemetry::ApplyResult Core::apply(const telemetry::ApplyRequest& request) {
     }
     Layer next = next_layer(current, request, doc);
     next.revision = result.revision;
+    // A DesiredState with a newer revision and the same workloads is applied (an empty plan):
+    // the layer's revision moves on, so the fleet sees that revision acknowledged.
     if ((doc.revision && *doc.revision == current.revision && found) ||
-        same_workloads(current, next)) {
+        (!doc.revision && same_workloads(current, next))) {
         result.outcome = telemetry::ApplyOutcome::unchanged;
         result.revision = current.revision;
         return result;
@@ -112,7 +114,13 @@ telemetry::ApplyResult Core::apply(const telemetry::ApplyRequest& request) {
               request.source);
     emit_event("", "apply", request.layer + " revision " + std::to_string(result.revision));
     result.outcome = telemetry::ApplyOutcome::applied;
-    reconcile();
+    // A fleet document is carried out once the channel has sent its RECEIVED (posted: after
+    // this dispatch), so the promise goes out before the launches. A D-Bus Apply reconciles at
+    // once: its caller looks at the workloads as soon as the reply comes (edgectl apply --wait).
+    if (request.layer == "api")
+        reconcile();
+    else
+        loop_.post([this] { reconcile(); });
     return result;
 }
 

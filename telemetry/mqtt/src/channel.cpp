@@ -11,6 +11,7 @@
 #include "edgevisor/log.hpp"
 #include "edgevisor/manifests/desired_state.hpp"
 #include "edgevisor/telemetry/mqtt.hpp"
+#include "nodelay.hpp"
 #include "outbox.hpp"
 #include "paho_bridge.hpp"
 #include "payload_checks.hpp"
@@ -208,6 +209,10 @@ void ChannelImpl::on_connected() {
     ++counters_.connects;
     log::info("mqtt: connected to {} as {} (session {})", client_->get_server_uri(),
               client_->get_client_id(), session_);
+    std::vector<int> ports;
+    for (const auto& url : config_.urls) ports.push_back(url.port);
+    if (set_nodelay_to_ports(ports) == 0)
+        log::debug("mqtt: found no broker socket to set TCP_NODELAY on");
     try {
         auto topics = ::mqtt::string_collection::create(topics_.subscriptions());
         client_->subscribe(topics, ::mqtt::iasync_client::qos_collection(topics->size(), 1),
@@ -294,8 +299,14 @@ void ChannelImpl::handle_desired(const std::string& layer, const Inbound& in) {
             log::info("mqtt: {}: revision {} ignored: {}", in.topic, result.revision, ack.reason);
             return send_ack(ack);
         case ApplyOutcome::unchanged:
-            log::debug("mqtt: {}: revision {} is applied already", in.topic, result.revision);
-            return;
+            // The first delivery after a (re)start of the daemon is acknowledged again: a
+            // daemon killed between persisting a revision and sending its RECEIVED would
+            // otherwise never acknowledge it. Later re-deliveries are no-ops.
+            if (last_acks_.contains(layer)) {
+                log::debug("mqtt: {}: revision {} is applied already", in.topic, result.revision);
+                return;
+            }
+            return accepted(layer, in, result);
         case ApplyOutcome::applied:
             return accepted(layer, in, result);
     }

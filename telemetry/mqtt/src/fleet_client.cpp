@@ -3,6 +3,7 @@
 #include "edgevisor/telemetry/fleet_client.hpp"
 
 #include "connect_options.hpp"
+#include "nodelay.hpp"
 
 namespace edgevisor::telemetry::mqtt {
 namespace {
@@ -23,6 +24,9 @@ class PahoFleetClient final : public FleetClient {
             if (detail::uses_tls(config)) bridge_.watch_tls_trace();
             client_->connect(options)->wait();
             bridge_.unwatch_tls_trace();
+            std::vector<int> ports;
+            for (const auto& url : config.urls) ports.push_back(url.port);
+            detail::set_nodelay_to_ports(ports);  // nodelay.hpp says why
             return {};
         } catch (const ::mqtt::exception& e) {
             bridge_.unwatch_tls_trace();

@@ -242,3 +242,31 @@ TEST_CASE("e2e: the broker restarts, workloads keep running, the node reconnects
     CHECK(node.daemon.workload("web")->value("pid", std::int64_t{0}) == pid);
     CHECK(node.daemon.stop() == 0);
 }
+
+TEST_CASE_METHOD(OneNode,
+                 "e2e: the same workloads under a new revision are APPLIED in place, and a "
+                 "restarted daemon acknowledges its retained revision again",
+                 "[mqtt]") {
+    REQUIRE(broker.pub({"-t", node.topic("desired"), "-r", "-m", desired(1, {"web"})}) == 0);
+    REQUIRE(eventually([&] { return !find_ack(sub, "edge-1", "APPLIED", 1).is_null(); }));
+    const auto pid = node.daemon.workload("web")->value("pid", std::int64_t{0});
+    // edgectl push of unchanged files takes the next revision: it must be acknowledged.
+    REQUIRE(broker.pub({"-t", node.topic("desired"), "-r", "-m", desired(2, {"web"})}) == 0);
+    REQUIRE(eventually([&] { return !find_ack(sub, "edge-1", "APPLIED", 2).is_null(); }));
+    CHECK(find_ack(sub, "edge-1", "RECEIVED", 2)["plan"].is_null());  // nothing to do
+    CHECK(node.daemon.workload("web")->value("pid", std::int64_t{0}) == pid);
+
+    auto received = [&] {
+        std::size_t n = 0;
+        for (const auto& a : json_lines(sub, "/edge-1/ack"))
+            n += a["status"] == "RECEIVED" && a["revision"] == 2;
+        return n;
+    };
+    REQUIRE(received() == 1);
+    CHECK(node.daemon.stop() == 0);
+    node.daemon.start();
+    // The retained revision 2 is delivered again on subscribe: acknowledged once more.
+    REQUIRE(eventually([&] { return received() == 2; }));
+    REQUIRE(node.daemon.wait_state("web", "running"));
+    CHECK(process_alive(node.daemon.pid()));
+}
