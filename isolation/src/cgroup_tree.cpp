@@ -74,12 +74,13 @@ Status enable_controllers(const std::string& path, const std::vector<std::string
     return {};
 }
 
-// Delegated layout: every process of our cgroup moves to its leaf supervisor/, because a
-// cgroup with processes cannot enable controllers for its children.
-Status move_into_supervisor_leaf(const std::string& root) {
+// Delegated layout: every process of the root moves to a leaf (supervisor/ or holder/),
+// because a cgroup with processes cannot enable controllers for its children.
+Status move_into_leaf(const std::string& root, const std::string& name) {
     auto root_dir = open_dir(root, false);
     if (!root_dir) return std::unexpected(root_dir.error());
-    auto leaf = open_dir(root + "/supervisor", true);
+    const std::string leaf_path = root + "/" + name;
+    auto leaf = open_dir(leaf_path, true);
     if (!leaf) return std::unexpected(leaf.error());
     // Loop: a process forked while we move the others lands in the root again.
     for (int round = 0; round < 16; ++round) {
@@ -87,8 +88,8 @@ Status move_into_supervisor_leaf(const std::string& root) {
         if (!pids) return std::unexpected(pids.error());
         if (pids->empty()) return {};
         for (pid_t pid : *pids) {
-            auto moved = detail::write_file(leaf->get(), "cgroup.procs", std::to_string(pid),
-                                            root + "/supervisor");
+            auto moved =
+                detail::write_file(leaf->get(), "cgroup.procs", std::to_string(pid), leaf_path);
             if (!moved && moved.error().code != ESRCH) return moved;
         }
     }
@@ -105,13 +106,16 @@ Result<CgroupTree> CgroupTree::open(const CgroupOptions& options) {
     if (tree.options_.mount_point.empty()) tree.options_.mount_point = mount->mount_point;
     const std::string& mount_point = tree.options_.mount_point;
 
-    if (options.layout == CgroupLayout::delegated) {
+    if (options.layout == CgroupLayout::delegated && !options.root.empty()) {
+        tree.root_ = options.root;
+        if (auto ok = move_into_leaf(tree.root_, "holder"); !ok) return std::unexpected(ok.error());
+    } else if (options.layout == CgroupLayout::delegated) {
         std::string own = mount->own_cgroup;
         // After a restart of the daemon we are already in the leaf.
         if (own.ends_with("/supervisor"))
             own.resize(own.size() - std::string("/supervisor").size());
         tree.root_ = join(mount_point, own);
-        if (auto ok = move_into_supervisor_leaf(tree.root_); !ok)
+        if (auto ok = move_into_leaf(tree.root_, "supervisor"); !ok)
             return std::unexpected(ok.error());
     } else {
         auto parts = split_path(options.subtree);

@@ -62,14 +62,8 @@ DesiredWorkload orphan_spec(const std::string& name, const RunRecord* record) {
 void Core::recover() {
     auto records = read_run_records(records_path());
     if (!records) log::warn("recover: {}", records.error().describe());
-    std::map<std::string, UniqueFd> pipes;
-    if (fds_.connected()) {
-        auto taken = fds_.take_all();
-        if (taken)
-            pipes = std::move(*taken);
-        else
-            log::warn("recover: log pipes of the last run: {}", taken.error().describe());
-    }
+    std::map<std::string, UniqueFd> pipes = std::move(held_pipes_);
+    held_pipes_.clear();
     MergedDesired desired = merged_desired();
     for (const std::string& name : list_cgroups(cgroups_->workloads_dir())) {
         const RunRecord* record = nullptr;

@@ -7,6 +7,7 @@
 
 #include "atomic_file.hpp"
 #include "edgevisor/log.hpp"
+#include "systemd_unit.hpp"
 
 namespace edgevisor::supervisor {
 namespace {
@@ -27,6 +28,16 @@ isolation::CgroupOptions cgroup_options(const manifests::NodeConfig& config) {
     options.layout =
         delegated ? isolation::CgroupLayout::delegated : isolation::CgroupLayout::standalone;
     return options;
+}
+
+// Under systemd, the delegated scope for the workloads (systemd_unit.hpp); it also fills in
+// the mount point the scope's path is relative to.
+std::optional<WorkloadScope> scope_for(isolation::CgroupOptions& options) {
+    if (options.layout != isolation::CgroupLayout::delegated) return std::nullopt;
+    auto mount = isolation::discover_cgroup_mount();
+    if (!mount) return std::nullopt;  // CgroupTree::open says why
+    if (options.mount_point.empty()) options.mount_point = mount->mount_point;
+    return workload_scope(mount->own_cgroup);
 }
 
 isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config) {
@@ -78,19 +89,24 @@ Core::~Core() = default;
 Status Core::boot() {
     for (const auto& dir : {config_.paths.state, config_.paths.runtime, config_.paths.logs})
         if (auto st = make_dirs(dir); !st) return st;
-    auto tree = isolation::CgroupTree::open(cgroup_options(config_));
-    if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
-    cgroups_.emplace(std::move(*tree));
     if (auto st = layers_.load(); !st) log::error("layers: {}", st.error().describe());
     files_.rescan();
-    if (!options_.fd_holder.empty()) {
-        auto store = FdStore::open(config_.paths.runtime, options_.fd_holder);
-        if (store)
-            fds_ = std::move(*store);
-        else
-            log::warn("edgevisord: {}: log pipes will not survive a daemon restart",
-                      store.error().describe());
+    auto cgroup = cgroup_options(config_);
+    auto scope = scope_for(cgroup);
+    if (!options_.fd_holder.empty()) open_fd_holder(scope ? scope->launcher() : Argv{});
+    if (scope && fds_.connected() &&
+        std::filesystem::is_directory(cgroup.mount_point + scope->cgroup)) {
+        cgroup.root = cgroup.mount_point + scope->cgroup;
+        log::info("edgevisord: workloads in {} (delegated, beside {})", scope->name, scope->unit);
+    } else if (scope) {
+        log::warn(
+            "edgevisord: no {}: workloads in {}'s own cgroup, which systemd cannot "
+            "restart while they run",
+            scope->name, scope->unit);
     }
+    auto tree = isolation::CgroupTree::open(cgroup);
+    if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
+    cgroups_.emplace(std::move(*tree));
     recover();
     if (auto st = files_.watch(loop_, config_.supervisor.debounce,
                                [this] {
@@ -107,9 +123,34 @@ Status Core::boot() {
     reconcile();
     ready_ = true;
     write_snapshot();  // before READY=1: whoever waits for it finds the snapshot there
+    // A node event: the channels, which started before boot() (the bus name is there before
+    // READY=1), re-read the layers loaded from the state directory (DesiredRevision).
+    emit_event("", "ready", summary());
     if (options_.on_ready) options_.on_ready();
     log::info("edgevisord: node {} ready: {}", node_id_, summary());
     return {};
+}
+
+// Connects to the log pipes' holder (starting it through `launcher`, as the scope's first
+// process, when none runs) and takes back what a previous daemon left there. The answer also
+// proves the holder runs: a new scope exists once it does.
+void Core::open_fd_holder(const Argv& launcher) {
+    auto store = FdStore::open(config_.paths.runtime, options_.fd_holder, launcher);
+    if (!store) {
+        log::warn("edgevisord: {}: log pipes will not survive a daemon restart",
+                  store.error().describe());
+        return;
+    }
+    auto taken = store->take_all();
+    if (!taken) {
+        log::warn(
+            "edgevisord: log pipes of the last run: {}; log pipes will not survive a "
+            "daemon restart",
+            taken.error().describe());
+        return;
+    }
+    fds_ = std::move(*store);
+    held_pipes_ = std::move(*taken);
 }
 
 void Core::reload(const manifests::NodeConfig& config) {
@@ -123,6 +164,24 @@ void Core::reload(const manifests::NodeConfig& config) {
         log::warn("edgevisord: paths and cgroup settings change on a restart only");
     files_.rescan();
     reconcile();
+}
+
+void Core::detach() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    std::size_t running = 0;
+    for (auto& [name, unit] : units_) {
+        // The cgroup object would kill what runs in it when destroyed: the next daemon owns it.
+        if (unit->cgroup) unit->cgroup->release();
+        if (unit->process.pidfd) ++running;
+    }
+    if (auto st = write_run_records(records_path(), records_); !st)
+        log::warn("records: {}", st.error().describe());
+    records_dirty_ = false;
+    log::info("edgevisord: restarting: {} workloads keep running for the next edgevisord", running);
+    stopped_reported_ = true;
+    write_snapshot();
+    if (options_.on_stopped) options_.on_stopped();
 }
 
 void Core::shutdown() {

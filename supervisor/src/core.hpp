@@ -40,6 +40,7 @@ class Core final : public Supervisor {
     Status boot() override;
     void reload(const manifests::NodeConfig& config) override;
     void shutdown() override;
+    void detach() override;
     void add_observer(telemetry::Observer* observer) override;
     void remove_observer(telemetry::Observer* observer) override;
     [[nodiscard]] std::string summary() const override;
@@ -61,6 +62,8 @@ class Core final : public Supervisor {
 
   private:
     // core.cpp
+    using Argv = std::vector<std::string>;
+    void open_fd_holder(const Argv& launcher);
     MergedDesired merged_desired() const;
     std::vector<PlannedStep> current_plan(const MergedDesired& desired) const;
     void reconcile();
@@ -131,6 +134,7 @@ class Core final : public Supervisor {
     std::optional<isolation::CgroupWatcher> watcher_;
     Source watcher_source_;
     std::map<std::string, isolation::Cgroup> draining_;
+    std::map<std::string, UniqueFd> held_pipes_;  // from the holder at boot, for recover()
     RunRecords records_;
     bool records_dirty_ = false;
     std::map<std::string, std::unique_ptr<Unit>> units_;

@@ -3,7 +3,9 @@
 // The node supervisor daemon. Without --config it reads /etc/edgevisor/edgevisor.yaml when that
 // exists, else runs on its embedded defaults. --check-config validates the config, prints the
 // effective one (every key, defaults spelled out) and exits: 0 valid, 1 invalid.
-// Signals: SIGTERM/SIGINT stop every workload and exit 0; SIGHUP reloads config and manifests.
+// Signals: SIGTERM/SIGINT stop every workload and exit 0, except a SIGTERM of a restart of our
+// systemd unit (systemctl restart, a package upgrade), which leaves them running for the next
+// edgevisord to adopt; SIGHUP reloads config and manifests.
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "edgevisor/supervisor/supervisor.hpp"
 #include "mqtt_channel.hpp"
 #include "notify.hpp"
+#include "systemd_unit.hpp"
 
 namespace {
 
@@ -80,7 +83,15 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
         supervisor.shutdown();
         return Status{};
     };
-    auto term = (*loop)->add_signal(SIGTERM, on_stop);
+    auto term = (*loop)->add_signal(SIGTERM, [&] {
+        // systemd sends SIGTERM for a stop and for a restart alike: its job on our unit tells
+        // them apart (systemd_unit.hpp). Anything but a restart stops the workloads.
+        std::string job = supervisor::systemd_job_type();
+        if (job != "restart") return on_stop();
+        notifier.stopping();
+        supervisor.detach();
+        return Status{};
+    });
     auto intr = (*loop)->add_signal(SIGINT, on_stop);
     auto hup = (*loop)->add_signal(SIGHUP, [&] {
         log::info("edgevisord: SIGHUP: reloading {}", config_path);

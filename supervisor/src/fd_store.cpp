@@ -36,7 +36,8 @@ Result<UniqueFd> connect_to(const std::string& path) {
 
 // Binds the socket here and hands the listening fd to the holder as its fd 3: the daemon can
 // connect at once, with no wait for the holder to come up.
-Status spawn_holder(const std::string& path, const std::string& holder) {
+Status spawn_holder(const std::string& path, const std::string& holder,
+                    const std::vector<std::string>& launcher) {
     ::unlink(path.c_str());
     UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     if (!listener) return fail_errno("fdstore", "socket");
@@ -59,17 +60,21 @@ Status spawn_holder(const std::string& path, const std::string& holder) {
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr,
                              POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const char* argv[] = {holder.c_str(), nullptr};
+    std::vector<const char*> argv;
+    for (const auto& word : launcher) argv.push_back(word.c_str());
+    argv.push_back(holder.c_str());
+    argv.push_back(nullptr);
     pid_t pid = -1;
+    // The launcher (systemd-run) is found on PATH; the holder is an absolute path.
     int rc =
-        ::posix_spawn(&pid, holder.c_str(), &actions, &attr, const_cast<char**>(argv), environ);
+        ::posix_spawnp(&pid, argv[0], &actions, &attr, const_cast<char**>(argv.data()), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         errno = rc;
-        return fail_errno("fdstore", "posix_spawn(" + holder + ")");
+        return fail_errno("fdstore", std::string("posix_spawn(") + argv[0] + ")");
     }
-    log::debug("fdstore: started {} (pid {})", holder, pid);
+    log::debug("fdstore: started {} (pid {})", argv[0], pid);
     return {};
 }
 
@@ -128,12 +133,13 @@ Result<std::string> recv_with_fd(int socket, UniqueFd& fd) {
     return std::string(buffer, static_cast<std::size_t>(n));
 }
 
-Result<FdStore> FdStore::open(const std::string& runtime_dir, const std::string& holder) {
+Result<FdStore> FdStore::open(const std::string& runtime_dir, const std::string& holder,
+                              const std::vector<std::string>& launcher) {
     const std::string path = runtime_dir + "/fdholder.sock";
     FdStore store;
     auto fd = connect_to(path);
     if (!fd) {
-        if (auto st = spawn_holder(path, holder); !st) return std::unexpected(st.error());
+        if (auto st = spawn_holder(path, holder, launcher); !st) return std::unexpected(st.error());
         fd = connect_to(path);
         if (!fd) return std::unexpected(fd.error());
     }

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "edgevisor/error.hpp"
 #include "edgevisor/unique_fd.hpp"
@@ -22,8 +23,10 @@ namespace edgevisor::supervisor {
 
 class FdStore {
   public:
-    // Connects to the holder at <runtime>/fdholder.sock, starting `holder` when none runs.
-    static Result<FdStore> open(const std::string& runtime_dir, const std::string& holder);
+    // Connects to the holder at <runtime>/fdholder.sock, starting `holder` when none runs
+    // (through `launcher`, a command prefix such as systemd-run's, when it is not empty).
+    static Result<FdStore> open(const std::string& runtime_dir, const std::string& holder,
+                                const std::vector<std::string>& launcher = {});
     FdStore() = default;
 
     // Every fd the holder has (from a previous daemon), by tag; the holder keeps them.

@@ -141,3 +141,22 @@ TEST_CASE("e2e: edgectl start and stop on the real daemon, and its exit seen by 
     CHECK(node.daemon.stop() == 0);
     CHECK(follow.stop() == 3);  // "edgevisord stopped": exit 3 before SIGTERM could matter
 }
+
+TEST_CASE("e2e: a restarted daemon reports the persisted api revision (DesiredRevision)",
+          "[dbus]") {
+    require_root();
+    Node node;
+    REQUIRE(
+        node.edgectl({"apply", node.file("web.yaml", sleeper("web-dashboard")).string()}).code ==
+        0);
+    CHECK(has(node.edgectl({"status"}).out, ", revision 1: "));
+    REQUIRE(node.daemon.stop() == 0);
+    // The bus name is taken before the layers are loaded: the daemon's ready event re-reads
+    // them, so the revision is right once the workloads run.
+    node.daemon.start();
+    REQUIRE(node.daemon.wait_state("web-dashboard", "running"));
+    auto status = node.edgectl({"status"});
+    INFO(status.out << status.err << node.daemon.daemon_output());
+    CHECK(has(status.out, ", revision 1: "));
+    CHECK(node.daemon.stop() == 0);
+}

@@ -60,10 +60,20 @@ daemon_journal() {
 service_cgroup() {
     echo "/sys/fs/cgroup$(unit_prop ControlGroup)"
 }
-# Every process of a workload, from its cgroup: the same set before and after a daemon
-# restart means nothing was restarted and nothing duplicated.
+# The workloads live in a delegated scope beside the service, which systemd can restart
+# while they run (supervisor/src/systemd_unit.hpp, README "Boot service").
+readonly scope=edgevisord-workloads.scope
+scope_cgroup() {
+    echo "/sys/fs/cgroup$(systemctl show -p ControlGroup --value "$scope")"
+}
+# The lasting processes of a workload, from its cgroup: the same set before and after a
+# daemon restart means nothing was restarted and nothing duplicated. (ticker's shell forks a
+# short `sleep` twice a second: those come and go.)
 workload_procs() { # name
-    sort -n "$(service_cgroup)/workloads/$1/cgroup.procs" | tr '\n' ' '
+    local pid
+    for pid in $(sort -n "$(scope_cgroup)/workloads/$1/cgroup.procs"); do
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep ]] || printf '%s ' "$pid"
+    done
 }
 main_pid_is_not() { # pid
     [[ $(unit_prop MainPID) != "$1" && $(unit_prop MainPID) != 0 ]]
@@ -85,4 +95,38 @@ needs_daemon() {
         echo "SKIPPED: this tree's package has no /usr/sbin/edgevisord"
         exit 77
     fi
+}
+
+# The power-cut cases (9x-power-cut-*): the workload they apply and what they check after.
+powercut_doc() { # mark
+    printf 'apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: powercut}\n'
+    printf 'spec:\n  command: ["/bin/sh", "-c", "echo mark $MARK; exec sleep infinity"]\n'
+    printf '  env: {MARK: "%s"}\n  stopTimeout: 1s\n' "$1"
+}
+apply_mark() { # mark -> the Apply reply as JSON (busctl, as any bus client)
+    busctl --json=short call org.edgevisor.Supervisor1 /org/edgevisor/Supervisor1 \
+        org.edgevisor.Supervisor1 Apply ssb "$(powercut_doc "$1")" powercut.yaml false
+}
+desired_revision() {
+    busctl get-property org.edgevisor.Supervisor1 /org/edgevisor/Supervisor1 \
+        org.edgevisor.Supervisor1 DesiredRevision | cut -d' ' -f2
+}
+# The daemon runs the given revision, the workload of that revision runs (its MARK), and
+# every state file is whole JSON.
+check_state() { # revision mark
+    wait_for 120 systemctl is-active --quiet edgevisord.service
+    [[ $(desired_revision) == "$1" ]] || fail "the daemon's revision is $(desired_revision), not $1"
+    wait_for 120 workload_is powercut running
+    local pid
+    pid=$(workload powercut pid)
+    echo "powercut runs as pid $pid with $(tr '\0' '\n' <"/proc/$pid/environ" | grep '^MARK=')"
+    grep -qx "MARK=$2" <(tr '\0' '\n' <"/proc/$pid/environ") || fail "powercut does not run mark $2"
+    show ls -l /var/lib/edgevisor /var/lib/edgevisor/layers
+    local file
+    for file in /var/lib/edgevisor/*.json /var/lib/edgevisor/layers/*.json; do
+        [[ -f $file ]] || continue
+        jq -e . "$file" >/dev/null || fail "$file is not whole JSON"
+    done
+    show jq -c '{layer, revision}' /var/lib/edgevisor/layers/api.json
+    grep -q "mark $2" /var/log/edgevisor/powercut.log || fail "powercut's log does not say mark $2"
 }

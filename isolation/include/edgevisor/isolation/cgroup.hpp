@@ -6,6 +6,10 @@
 //   standalone  <mount>/<subtree>/workloads/<name>      (default subtree "edgevisor")
 //   delegated   <our cgroup>/supervisor      <- the daemon moves itself here
 //               <our cgroup>/workloads/<name>             (systemd Delegate=yes)
+//   delegated, with a root (a delegated scope beside the daemon's unit, which systemd can
+//   restart while the scope lives on: supervisor/systemd_unit.hpp says why)
+//               <root>/holder                <- its processes (edgevisor-fdholder) move here
+//               <root>/workloads/<name>
 //
 // Every directory is held open as an O_DIRECTORY|O_CLOEXEC fd; Cgroup::dir_fd() is what
 // LaunchRequest::cgroup_fd takes, so the child is born in its cgroup (CLONE_INTO_CGROUP).
@@ -50,6 +54,9 @@ struct CgroupOptions {
     CgroupLayout layout = CgroupLayout::standalone;
     std::string mount_point;            // empty: discovered from /proc/self/mountinfo
     std::string subtree = "edgevisor";  // standalone only, relative to the mount point
+    // delegated only: this cgroup (absolute path) instead of our own; its processes move to
+    // holder/ and we stay where we are.
+    std::string root;
     // Node setting `allowMissingControllers`: a limit whose controller is not available is
     // skipped with a logged warning instead of failing the workload. Default: fail.
     bool allow_missing_controllers = false;

@@ -38,6 +38,10 @@ class Supervisor : public telemetry::Control {
     virtual void reload(const manifests::NodeConfig& config) = 0;
     // SIGTERM: stop every workload, dependents first; on_stopped runs when all are down.
     virtual void shutdown() = 0;
+    // SIGTERM of a restart (systemctl restart, a package upgrade): exit leaving every workload
+    // running, its log pipes with the holder and its run record written, for the next daemon
+    // to adopt. on_stopped runs at once.
+    virtual void detach() = 0;
 
     virtual void add_observer(telemetry::Observer* observer) = 0;
     virtual void remove_observer(telemetry::Observer* observer) = 0;

@@ -1,12 +1,18 @@
-# case: Delegate=yes puts the workloads under the service's cgroup with every controller and limits hold
+# case: the workloads run in a delegated scope beside the service with every controller and limits hold
 # needs: /usr/sbin/edgevisord
 # boot: 2
+# Delegate=yes on edgevisord-workloads.scope (the daemon registers it with systemd-run,
+# edgevisor-fdholder its first process): the service's own cgroup holds only the daemon, so
+# systemd can start a new one there while the workloads run.
 needs_daemon
-[[ $(unit_prop Delegate) == yes ]] || fail "Delegate is not yes"
-cg=$(service_cgroup)
-show cat "$cg/cgroup.subtree_control"
-show cat "$cg/supervisor/cgroup.procs"
-grep -qx "$(unit_prop MainPID)" "$cg/supervisor/cgroup.procs" || fail "the daemon is not in supervisor/"
+show systemctl show -p Delegate -p ActiveState -p Slice "$scope"
+[[ $(systemctl show -p Delegate --value "$scope") == yes ]] || fail "$scope is not delegated"
+cg=$(scope_cgroup)
+show cat "$(service_cgroup)/cgroup.procs"
+[[ $(cat "$(service_cgroup)/cgroup.procs") == "$(unit_prop MainPID)" ]] ||
+    fail "the service's cgroup holds more than the daemon"
+show cat "$cg/cgroup.subtree_control" "$cg/holder/cgroup.procs"
+grep -qx "$(pgrep -xf /usr/sbin/edgevisor-fdholder)" "$cg/holder/cgroup.procs" || fail "edgevisor-fdholder is not in holder/"
 show cat "$cg/workloads/ticker/cgroup.controllers"
 for c in cpuset cpu io memory pids; do
     grep -qw "$c" "$cg/workloads/ticker/cgroup.controllers" || fail "workloads/ticker lacks $c"

@@ -1,6 +1,6 @@
 # case: systemctl stop edgevisord stops the workloads dependents first within their grace periods
 # needs: /usr/sbin/edgevisord
-# boot: 2
+# boot: 3
 needs_daemon
 wait_for 60 workload_is ticker-client running
 since=$(date '+%F %T')
@@ -17,5 +17,9 @@ grep -q 'every workload is stopped' /tmp/stop.log || fail "the daemon did not fi
 cg=/sys/fs/cgroup/system.slice/edgevisord.service
 [[ ! -d $cg ]] || [[ -z $(cat "$cg"/cgroup.procs "$cg"/*/cgroup.procs "$cg"/*/*/cgroup.procs 2>/dev/null) ]] ||
     fail "processes left in the service's cgroup"
+# The holder leaves once the daemon is gone and it holds no pipe: the scope ends empty.
+scope_gone() { ! systemctl is-active --quiet "$scope"; }
+wait_for 30 scope_gone
+show systemctl show -p ActiveState "$scope"
 show systemctl start edgevisord.service
 wait_for 120 workload_is ticker-client running

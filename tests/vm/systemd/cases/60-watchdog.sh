@@ -1,4 +1,5 @@
 # case: a stuck daemon (SIGSTOP) is killed and restarted by the watchdog and adopts its workloads
+# needs: /usr/sbin/edgevisord
 # boot: 2
 needs_daemon
 wait_for 60 workload_is ticker running
@@ -14,3 +15,5 @@ journalctl -b --no-pager -u edgevisord.service | grep -i watchdog || fail "no wa
 wait_for 60 workload_is ticker running
 [[ $(workload ticker pid) == "$before" ]] || fail "ticker was restarted"
 [[ $(workload_procs ticker) == "$procs" ]] || fail "ticker's processes changed: $(workload_procs ticker)"
+daemon_journal | grep 'ticker: adopted' | tail -n 1
+log_moves_on ticker

@@ -1,4 +1,5 @@
 # case: dpkg -i of a newer build restarts the daemon, no workload
+# needs: /usr/sbin/edgevisord
 # boot: 2
 needs_daemon
 wait_for 60 workload_is ticker running
