@@ -67,13 +67,14 @@ scope_cgroup() {
     echo "/sys/fs/cgroup$(systemctl show -p ControlGroup --value "$scope")"
 }
 # The lasting processes of a workload, from its cgroup: the same set before and after a
-# daemon restart means nothing was restarted and nothing duplicated. (ticker's shell forks a
-# short `sleep` twice a second: those come and go.)
+# daemon restart means nothing was restarted and nothing duplicated. ticker's shell forks a
+# `sleep 0.5` twice a second: only what is in two listings 2 s apart counts.
 workload_procs() { # name
-    local pid
-    for pid in $(sort -n "$(scope_cgroup)/workloads/$1/cgroup.procs"); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep ]] || printf '%s ' "$pid"
-    done
+    local file first
+    file="$(scope_cgroup)/workloads/$1/cgroup.procs"
+    first=$(sort "$file")
+    sleep 2
+    comm -12 <(echo "$first") <(sort "$file") | sort -n | tr '\n' ' '
 }
 main_pid_is_not() { # pid
     [[ $(unit_prop MainPID) != "$1" && $(unit_prop MainPID) != 0 ]]
