@@ -77,7 +77,7 @@ std::string systemd_job_type() {
 }
 
 std::vector<std::string> WorkloadScope::launcher() const {
-    return {"systemd-run", "--scope",  "--quiet", "--unit=" + name, "--slice=" + slice,
+    return {"systemd-run", "--scope", "--quiet", "--unit=" + name, "--slice=" + slice,
             // systemd stops the scope only after the daemon (which stops the workloads in
             // their order) at shutdown; Delegate: the cgroups below it are ours.
             "--property=Delegate=yes", "--property=Before=" + unit,
