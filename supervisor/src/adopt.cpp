@@ -86,6 +86,7 @@ void Core::recover() {
         }
         auto unit = std::make_unique<Unit>(same ? *want->second : orphan_spec(name, record),
                                            config_.paths.logs);
+        publish_logs(*unit);
         unit->cgroup.emplace(std::move(*cgroup));
         unit->process = isolation::Process{std::move(pidfd), record->pid};
         unit->adopted = true;

@@ -246,6 +246,7 @@ void Core::carry_out(const PlannedStep& step, const MergedDesired& desired) {
             auto unit =
                 std::make_unique<Unit>(*desired.workloads.at(step.name), config_.paths.logs);
             Unit& ref = *unit;
+            publish_logs(ref);
             units_.emplace(step.name, std::move(unit));
             ref.since_unix_ms = unix_ms();
             changed(ref);

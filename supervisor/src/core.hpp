@@ -114,6 +114,7 @@ class Core final : public Supervisor {
     // status.cpp
     [[nodiscard]] telemetry::WorkloadStatus unit_status(const Unit& unit) const;
     void changed(Unit& unit);
+    void publish_logs(Unit& unit);  // its log lines to the observers (edgectl logs -f)
     void emit_event(const std::string& workload, const std::string& kind,
                     const std::string& message);
     void write_snapshot();

@@ -79,6 +79,7 @@ void LogFile::write_line(std::string_view stream, std::string_view line) {
     ssize_t n = ::write(fd_.get(), record.data(), record.size());
     if (n > 0) size_ += static_cast<std::uint64_t>(n);
     if (n != static_cast<ssize_t>(record.size())) dropped_ += record.size();  // disk full
+    if (on_line_) on_line_(std::string_view(record).substr(0, record.size() - 1));
 }
 
 std::vector<std::string> LogFile::tail(std::size_t lines) const {

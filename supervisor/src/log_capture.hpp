@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,8 @@ class LogFile {
     // stream: "out" or "err"; the line without its newline.
     void write_line(std::string_view stream, std::string_view line);
     [[nodiscard]] const std::string& path() const { return path_; }
+    // Called with every line written, as tail() returns it (edgectl logs -f follows these).
+    void on_line(std::function<void(std::string_view)> fn) { on_line_ = std::move(fn); }
     [[nodiscard]] std::uint64_t dropped_bytes() const { return dropped_; }
     // The last `lines` lines of the file and its rotated predecessors, oldest first.
     [[nodiscard]] std::vector<std::string> tail(std::size_t lines) const;
@@ -38,6 +41,7 @@ class LogFile {
     UniqueFd fd_;
     std::uint64_t size_ = 0;
     std::uint64_t dropped_ = 0;
+    std::function<void(std::string_view)> on_line_;
 };
 
 class LogCapture {

@@ -135,6 +135,12 @@ Result<std::vector<std::string>> Core::logs(std::string_view name, std::size_t l
     return unit->log_file.tail(lines);
 }
 
+void Core::publish_logs(Unit& unit) {
+    unit.log_file.on_line([this, name = unit.name()](std::string_view line) {
+        for (auto* o : observers_) o->log_line(name, line);
+    });
+}
+
 void Core::add_observer(telemetry::Observer* observer) {
     observers_.push_back(observer);
 }

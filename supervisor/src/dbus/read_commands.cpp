@@ -135,35 +135,41 @@ int show(const Options& options, const std::string& name) {
     return kExitOk;
 }
 
-// The lines of `now` that follow what was printed last: the longest tail of `before` that
-// starts `now` is already out. Log lines have no sequence numbers on the bus, so a window
-// whose lines all repeat may hide a few new ones (README says so).
-std::size_t overlap(const std::vector<std::string>& before, const std::vector<std::string>& now) {
-    for (std::size_t k = std::min(before.size(), now.size()); k > 0; --k)
-        if (std::equal(before.end() - static_cast<std::ptrdiff_t>(k), before.end(), now.begin()))
-            return k;
-    return 0;
-}
-
 int logs(const Options& options, const std::string& name, std::uint32_t lines, bool follow) {
     int code = kExitOk;
     auto client = connect(options, code);
     if (!client) return code;
-    auto text = client->logs(name, lines);
+    if (!follow) {
+        auto text = client->logs(name, lines);
+        if (!text) return report(text.error(), options);
+        for (const auto& line : *text) std::printf("%s\n", line.c_str());
+        return kExitOk;
+    }
+    // Subscribed first; FollowLogs then returns the tail, and LogLines signals (sent to us
+    // alone) carry exactly the lines written after it.
+    if (auto subscribed = client->subscribe(); !subscribed)
+        return report(subscribed.error(), options);
+    auto text = client->follow_logs(name, lines);
     if (!text) return report(text.error(), options);
     for (const auto& line : *text) std::printf("%s\n", line.c_str());
     std::fflush(stdout);
-    std::vector<std::string> before = std::move(*text);
-    while (follow) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        auto now = client->logs(name, 1000);
-        if (!now) return report(now.error(), options);
-        for (std::size_t i = overlap(before, *now); i < now->size(); ++i)
-            std::printf("%s\n", (*now)[i].c_str());
+    for (;;) {
+        auto seen = client->wait(std::chrono::seconds(60));
+        if (!seen) return report(seen.error(), options);
+        for (const auto& n : *seen) {
+            if (n.kind == Notification::Kind::daemon_gone) {
+                std::fprintf(stderr, "edgectl: edgevisord stopped\n");
+                return kExitNotRunning;
+            }
+            if (n.kind == Notification::Kind::workload_removed && n.workload == name) {
+                std::fprintf(stderr, "edgectl: %s was removed\n", name.c_str());
+                return kExitOk;
+            }
+            if (n.kind != Notification::Kind::log_lines || n.workload != name) continue;
+            for (const auto& line : n.lines) std::printf("%s\n", line.c_str());
+        }
         std::fflush(stdout);
-        before = std::move(*now);
     }
-    return kExitOk;
 }
 
 void print_event(const telemetry::Event& e, const Options& options) {

@@ -54,6 +54,8 @@ struct Client::Impl {
     std::vector<Notification> pending;
     std::optional<Result<ExecEnd>> exec_end;
 
+    Result<std::vector<std::string>> lines(const char* method, const std::string& name,
+                                           std::uint32_t count);
     Status verb(const char* method, const std::string& name) {
         return call([&] {
             manager->callMethod(method).onInterface(kManagerInterface).withArguments(name);
@@ -163,11 +165,20 @@ Result<std::vector<Event>> Client::events(std::uint64_t after_seq, std::uint32_t
 }
 
 Result<std::vector<std::string>> Client::logs(const std::string& name, std::uint32_t lines) {
+    return impl_->lines("GetLogs", name, lines);
+}
+
+Result<std::vector<std::string>> Client::follow_logs(const std::string& name, std::uint32_t lines) {
+    return impl_->lines("FollowLogs", name, lines);
+}
+
+Result<std::vector<std::string>> Client::Impl::lines(const char* method, const std::string& name,
+                                                     std::uint32_t count) {
     return call([&] {
         std::vector<std::string> text;
-        impl_->manager->callMethod("GetLogs")
+        manager->callMethod(method)
             .onInterface(kManagerInterface)
-            .withArguments(name, lines)
+            .withArguments(name, count)
             .storeResultsTo(text);
         return text;
     });
@@ -219,19 +230,26 @@ Status Client::subscribe() {
             .onInterface(kManagerInterface)
             .call([&pending](const std::string& name, const sdbus::ObjectPath&, const std::string&,
                              const std::string&) {
-                pending.push_back({Notification::Kind::workload_changed, name, {}});
+                pending.push_back({Notification::Kind::workload_changed, name, {}, {}});
             });
         impl_->manager->uponSignal("WorkloadRemoved")
             .onInterface(kManagerInterface)
             .call([&pending](const std::string& name, const sdbus::ObjectPath&) {
-                pending.push_back({Notification::Kind::workload_removed, name, {}});
+                pending.push_back({Notification::Kind::workload_removed, name, {}, {}});
+            });
+        impl_->manager->uponSignal("LogLines")
+            .onInterface(kManagerInterface)
+            .call([&pending](const std::string& workload, const std::vector<std::string>& lines) {
+                pending.push_back({Notification::Kind::log_lines, workload, {}, lines});
             });
         impl_->manager->uponSignal("Event")
             .onInterface(kManagerInterface)
             .call([&pending](std::uint64_t seq, std::int64_t unix_ms, const std::string& workload,
                              const std::string& kind, const std::string& message) {
-                pending.push_back({Notification::Kind::event, workload,
-                                   Event{seq, unix_ms, workload, kind, message}});
+                pending.push_back({Notification::Kind::event,
+                                   workload,
+                                   Event{seq, unix_ms, workload, kind, message},
+                                   {}});
             });
         impl_->manager->finishRegistration();
         impl_->bus_daemon =
@@ -241,7 +259,7 @@ Status Client::subscribe() {
             .call([&pending](const std::string& name, const std::string&,
                              const std::string& new_owner) {
                 if (name == kServiceName && new_owner.empty())
-                    pending.push_back({Notification::Kind::daemon_gone, {}, {}});
+                    pending.push_back({Notification::Kind::daemon_gone, {}, {}, {}});
             });
         impl_->bus_daemon->finishRegistration();
     });

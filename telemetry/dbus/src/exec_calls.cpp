@@ -1,5 +1,7 @@
 #include "exec_calls.hpp"
 
+#include "caller_watch.hpp"
+
 #include "edgevisor/log.hpp"
 #include "wire.hpp"
 
@@ -67,28 +69,10 @@ void ExecCalls::start(ExecReply reply, const ExecArguments& args, const std::str
     Call& call = calls_[*id];
     call.reply = std::move(reply);
     try {
-        // The bus daemon tells everyone when a connection goes (NameOwnerChanged with an empty
-        // new owner); arg0 narrows that to this caller. Then a check that it has not gone
-        // already: a disconnect before the match was in place sent its signal to nobody.
-        call.watch = connection_.addMatch(
-            "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-            "member='NameOwnerChanged',arg0='" +
-                sender + "'",
-            [this, exec_id = *id](sdbus::Message& message) {
-                try {
-                    std::string name, old_owner, new_owner;
-                    message >> name >> old_owner >> new_owner;
-                    if (new_owner.empty()) caller_gone(exec_id);
-                } catch (const std::exception& e) {
-                    log::warn("dbus: Exec: NameOwnerChanged: {}", e.what());
-                }
-            });
-        bool present = false;
-        bus_daemon_->callMethod("NameHasOwner")
-            .onInterface("org.freedesktop.DBus")
-            .withArguments(sender)
-            .storeResultsTo(present);
-        if (!present) caller_gone(*id);
+        auto watch = watch_caller(connection_, *bus_daemon_, sender,
+                                  [this, exec_id = *id] { caller_gone(exec_id); });
+        call.watch = std::move(watch.slot);
+        if (!watch.present) caller_gone(*id);
     } catch (...) {
         // Without a watch the command could outlive its caller: do not run it.
         caller_gone(*id);

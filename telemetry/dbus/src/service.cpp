@@ -16,6 +16,7 @@
 #include "edgevisor/log.hpp"
 #include "edgevisor/telemetry/dbus.hpp"
 #include "exec_calls.hpp"
+#include "log_followers.hpp"
 #include "wire.hpp"
 #include "workload_object.hpp"
 
@@ -79,6 +80,7 @@ struct Service::Impl {
     std::unique_ptr<sdbus::IConnection> connection;
     std::unique_ptr<sdbus::IObject> manager;
     std::unique_ptr<ExecCalls> execs;
+    std::unique_ptr<LogFollowers> followers;
     std::map<std::string, std::unique_ptr<WorkloadObject>, std::less<>> workloads;
     NodeStatus node;  // node_id, version, groups, layers; workloads live in `workloads`
     Counts counts;
@@ -191,6 +193,26 @@ void Service::Impl::register_methods() {
                 return out;
             });
         });
+    manager->registerMethod("FollowLogs")
+        .onInterface(kManagerInterface)
+        .withInputParamNames("name", "lines")
+        .withOutputParamNames("text")
+        .implementedAs([this](const std::string& name, std::uint32_t lines) {
+            return guarded("FollowLogs", [&] {
+                if (lines > kMaxLogLines)
+                    throw sdbus::Error(wire::kInvalidArgs,
+                                       "lines must be 0.." + std::to_string(kMaxLogLines));
+                // The tail and the registration in one handler: the loop writes no line in
+                // between, so LogLines carries exactly what follows the reply.
+                auto result = control.logs(name, std::max<std::uint32_t>(lines, 1));
+                if (!result) throw_error(result.error());
+                if (lines == 0) result->clear();
+                const sdbus::Message* message = manager->getCurrentlyProcessedMessage();
+                if (message == nullptr) throw sdbus::Error(wire::kFailed, "no caller");
+                followers->add(message->getSender(), name);
+                return std::move(*result);
+            });
+        });
     manager->registerMethod("GetLogs")
         .onInterface(kManagerInterface)
         .withInputParamNames("name", "lines")
@@ -268,6 +290,9 @@ void Service::Impl::register_signals() {
     manager->registerSignal("WorkloadRemoved")
         .onInterface(kManagerInterface)
         .withParameters<std::string, sdbus::ObjectPath>("name", "path");
+    manager->registerSignal("LogLines")
+        .onInterface(kManagerInterface)
+        .withParameters<std::string, std::vector<std::string>>("workload", "lines");
     manager->registerSignal("Event")
         .onInterface(kManagerInterface)
         .withParameters<std::uint64_t, std::int64_t, std::string, std::string, std::string>(
@@ -324,6 +349,7 @@ Result<std::unique_ptr<Service>> Service::open(Control& control, const BusConfig
         impl->connection = open_bus(config.bus);
         impl->manager = sdbus::createObject(*impl->connection, kManagerPath);
         impl->execs = std::make_unique<ExecCalls>(control, *impl->connection);
+        impl->followers = std::make_unique<LogFollowers>(*impl->connection, *impl->manager);
         impl->register_methods();
         impl->register_exec();
         impl->register_properties();
@@ -356,6 +382,7 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() {
     // Objects go before the connection that they are registered on.
     impl_->execs.reset();
+    impl_->followers.reset();
     impl_->workloads.clear();
     impl_->manager.reset();
 }
@@ -391,6 +418,18 @@ void Service::workload_changed(const WorkloadStatus& status) {
     } catch (const std::exception& e) {
         log::warn("{}: D-Bus update not sent: {}", status.name, e.what());
     }
+}
+
+void Service::flush() {
+    try {
+        impl_->followers->flush();
+    } catch (const std::exception& e) {
+        log::warn("dbus: LogLines not sent: {}", e.what());
+    }
+}
+
+void Service::log_line(std::string_view workload, std::string_view line) {
+    impl_->followers->line(workload, line);
 }
 
 void Service::workload_removed(std::string_view name) {

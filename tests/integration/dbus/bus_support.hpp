@@ -170,12 +170,13 @@ class PrivateBus {
         replace(config, "@POLICY@", EDGEVISOR_SOURCE_DIR "/systemd/org.edgevisor.Supervisor1.conf");
         write_text(dir_.path() / "bus.conf", config);
         address_ = "unix:path=" + socket.string();
-        daemon_ = std::make_unique<Background>(
-            std::vector<std::string>{"dbus-daemon", "--nofork", "--nopidfile", "--print-address=1",
-                                     "--config-file=" + (dir_.path() / "bus.conf").string()});
-        // dbus-daemon prints its address once it listens.
-        const std::string printed = daemon_->read_until("\n");
-        REQUIRE(printed.find("unix:path=" + socket.string()) != std::string::npos);
+        start();
+    }
+    // Kills the bus daemon (every connection breaks) and starts a new one on the same socket.
+    void restart() {
+        daemon_.reset();
+        std::filesystem::remove(dir_.path() / "system_bus_socket");
+        start();
     }
     [[nodiscard]] const std::string& address() const { return address_; }
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
@@ -186,6 +187,14 @@ class PrivateBus {
     }
 
   private:
+    void start() {
+        daemon_ = std::make_unique<Background>(
+            std::vector<std::string>{"dbus-daemon", "--nofork", "--nopidfile", "--print-address=1",
+                                     "--config-file=" + (dir_.path() / "bus.conf").string()});
+        // dbus-daemon prints its address once it listens.
+        const std::string printed = daemon_->read_until("\n");
+        REQUIRE(printed.find(address_) != std::string::npos);
+    }
     static void replace(std::string& text, const std::string& from, const std::string& to) {
         for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
             text.replace(at, from.size(), to);

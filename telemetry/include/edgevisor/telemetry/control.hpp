@@ -164,6 +164,12 @@ class Observer {
     virtual void workload_changed(const WorkloadStatus& status) = 0;
     virtual void workload_removed(std::string_view name) = 0;
     virtual void event(const Event& event) = 0;
+    // A line just written to a workload's log, as GetLogs returns it (timestamp, stream, text).
+    // Called for every line: an observer that has no use for it returns at once.
+    virtual void log_line(std::string_view workload, std::string_view line) {
+        (void)workload;
+        (void)line;
+    }
 };
 
 }  // namespace edgevisor::telemetry

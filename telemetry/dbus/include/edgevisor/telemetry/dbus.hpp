@@ -64,11 +64,14 @@ class Service final : public Observer {
     // loop: when more is queued, poll_data() says "now"). An error means the connection is
     // gone (the bus daemon exited); the service is then useless and the caller logs it.
     Status process();
+    // Before every wait: sends the log lines collected for followers during this iteration.
+    void flush();
 
     // Observer: keeps the objects and their properties current and emits the signals.
     void workload_changed(const WorkloadStatus& status) override;
     void workload_removed(std::string_view name) override;
     void event(const Event& event) override;
+    void log_line(std::string_view workload, std::string_view line) override;
 
   private:
     struct Impl;

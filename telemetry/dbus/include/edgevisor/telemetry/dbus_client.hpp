@@ -25,10 +25,11 @@ inline constexpr const char* kFailed = "failed";  // the daemon could not do it,
 
 // What wait() saw.
 struct Notification {
-    enum class Kind { workload_changed, workload_removed, event, daemon_gone };
+    enum class Kind { workload_changed, workload_removed, event, log_lines, daemon_gone };
     Kind kind = Kind::event;
-    std::string workload;  // workload_changed, workload_removed
-    Event event;           // event
+    std::string workload;            // workload_changed, workload_removed, log_lines
+    Event event;                     // event
+    std::vector<std::string> lines;  // log_lines
 };
 
 // One Exec call (the XML says what each field means).
@@ -67,6 +68,9 @@ class Client {
     Status restart(const std::string& name);
     Result<std::vector<Event>> events(std::uint64_t after_seq, std::uint32_t max);
     Result<std::vector<std::string>> logs(const std::string& name, std::uint32_t lines);
+    // The last `lines` lines, and from then on every new line of the workload through wait()
+    // (Notification::Kind::log_lines); call subscribe() first.
+    Result<std::vector<std::string>> follow_logs(const std::string& name, std::uint32_t lines);
 
     // Sends Exec and returns at once (the fds are copied into the message); the command's end
     // comes through exec_result(), which the caller calls whenever bus_poll() is ready.
