@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "edgevisor/health/node_sample.hpp"
 #include "edgevisor/isolation/cgroup.hpp"
 #include "edgevisor/isolation/join.hpp"
 #include "edgevisor/isolation/launcher.hpp"
@@ -107,6 +108,7 @@ class Core final : public Supervisor {
     void arm_sampling();
     void report_oom_kills(Unit& unit, std::uint64_t total);
     void sample_all();
+    void sample_node(health::SampleClock::time_point now);
 
     // exec.cpp
     void finish_exec(std::uint64_t id);
@@ -145,6 +147,10 @@ class Core final : public Supervisor {
     std::uint64_t next_seq_ = 1;
     std::uint64_t api_revision_ = 0;
     Source prepare_, sighup_, sample_timer_;
+    // The node's figures, sampled with the workloads' (sample_node).
+    std::optional<health::NodeSampler> node_sampler_;
+    std::optional<health::NodeSample> node_sample_;
+    health::SampleClock::time_point node_sampled_at_{};
     bool ready_ = false;
     bool shutting_down_ = false;
     bool deps_dirty_ = false;

@@ -194,8 +194,30 @@ void Core::arm_sampling() {
     });
 }
 
+void Core::sample_node(health::SampleClock::time_point now) {
+    if (!node_sampler_) {
+        auto sampler = health::NodeSampler::open();
+        if (!sampler) {
+            log::warn("node: {}", sampler.error().describe());
+            return;
+        }
+        node_sampler_.emplace(std::move(*sampler));
+    }
+    const health::NodeSample* previous = node_sample_ ? &*node_sample_ : nullptr;
+    auto sample = node_sampler_->read(previous, now - node_sampled_at_);
+    if (!sample) {
+        log::warn("node: {}", sample.error().describe());
+        return;
+    }
+    node_sample_ = *sample;
+    node_sampled_at_ = now;
+    log::debug("node: {}", health::describe(*sample));
+    snapshot_dirty_ = true;
+}
+
 void Core::sample_all() {
     const auto now = health::SampleClock::now();
+    sample_node(now);
     for (auto& [name, unit] : units_) {
         if (!unit->cgroup || is_down(unit->state)) {
             unit->sampling.reset();

@@ -86,6 +86,17 @@ telemetry::NodeStatus Core::status() const {
     for (const auto& [name, layer] : layers_.layers())
         node.layers.push_back({name, layer.revision, layer.workloads.size(), layer.errors});
     for (const auto& [name, unit] : units_) node.workloads.push_back(unit_status(*unit));
+    if (node_sample_) {
+        const auto& n = *node_sample_;
+        node.resources = telemetry::NodeResources{n.load1,
+                                                  n.load5,
+                                                  n.load15,
+                                                  n.memory_total,
+                                                  n.memory_available,
+                                                  n.supervisor_cpu_usec,
+                                                  n.supervisor_cpu_cores,
+                                                  n.supervisor_rss};
+    }
     return node;
 }
 
@@ -115,6 +126,15 @@ void Core::write_snapshot() {
     Json doc{{"node", node.node_id},       {"version", node.version},    {"ready", ready_},
              {"stopping", shutting_down_}, {"updatedUnixMs", unix_ms()}, {"summary", summary()},
              {"layers", layers},           {"workloads", workloads}};
+    if (node.resources) {
+        const auto& r = *node.resources;
+        doc["resources"] = {{"load", {r.load1, r.load5, r.load15}},
+                            {"memoryTotalBytes", r.memory_total},
+                            {"memoryAvailableBytes", r.memory_available},
+                            {"supervisorCpuUsec", r.supervisor_cpu_usec},
+                            {"supervisorCpuCores", r.supervisor_cpu_cores},
+                            {"supervisorRssBytes", r.supervisor_rss}};
+    }
     auto path = std::filesystem::path(config_.paths.runtime) / "status.json";
     // The snapshot is rebuilt from memory at any time: no need for fsync's cost on every change.
     if (auto st = write_file_atomic(path, doc.dump(2) + "\n", Durability::process_crash); !st)

@@ -282,6 +282,16 @@ TEST_CASE("the cpu figure of a busy workload matches its cgroup's accounting") {
     CHECK(reported >= before);
     CHECK(reported <= after);
     CHECK(d.workload("burner").value()["cpuCores"].get<double>() > 0.05);  // it burns
+    // The node's figures come with the same timer: the node's memory, edgevisord's own.
+    auto node = d.status();
+    REQUIRE(node.contains("resources"));
+    INFO(node["resources"].dump());
+    CHECK(node["resources"]["memoryTotalBytes"].get<std::uint64_t>() > 0);
+    CHECK(node["resources"]["memoryAvailableBytes"].get<std::uint64_t>() <=
+          node["resources"]["memoryTotalBytes"].get<std::uint64_t>());
+    CHECK(node["resources"]["supervisorRssBytes"].get<std::uint64_t>() > 1024 * 1024);
+    CHECK(node["resources"]["load"].size() == 3);
+    CHECK(node["resources"]["supervisorCpuUsec"].get<std::uint64_t>() > 0);
 }
 
 TEST_CASE("a C program using sd_notify is ready on READY=1 and restarted when its pings stop") {

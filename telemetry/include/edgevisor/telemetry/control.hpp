@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,22 @@ struct LayerStatus {
     std::vector<manifests::Diagnostic> errors;  // of the last rejected document, kept for status
 };
 
+// The node's own figures, from the same sampling timer as the workloads'.
+struct NodeResources {
+    double load1 = 0, load5 = 0, load15 = 0;
+    std::uint64_t memory_total = 0, memory_available = 0;  // bytes
+    std::uint64_t supervisor_cpu_usec = 0;                 // edgevisord's own, cumulative
+    double supervisor_cpu_cores = 0;
+    std::uint64_t supervisor_rss = 0;  // bytes
+};
+
 struct NodeStatus {
     std::string node_id;
     std::string version;
     std::vector<std::string> groups;
     std::vector<LayerStatus> layers;
-    std::vector<WorkloadStatus> workloads;  // sorted by name
+    std::vector<WorkloadStatus> workloads;   // sorted by name
+    std::optional<NodeResources> resources;  // none before the first sample
 };
 
 // Something a person or a fleet should know: a state change, a crash loop, an OOM kill, a
