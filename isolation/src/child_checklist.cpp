@@ -83,7 +83,7 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // Filesystem first: it still needs the host's /proc and our full capabilities.
     check(child_setup_rootfs(plan.rootfs));
     check(child_apply_namespaces(plan.ns));  // hostname, loopback
-    check(child_set_rlimits(plan.identity));
+    check(child_set_rlimits(plan.identity, fd_room(plan.fds)));
     check(child_new_session());
 
     // Privileges. The bounding set must be dropped while we still hold CAP_SETPCAP; the
@@ -101,6 +101,7 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // of a setuid binary from regaining what we dropped.
     check(errno_step(Step::no_new_privs, child_set_no_new_privs(plan.caps)));
     check(child_setup_fds(plan.fds, report));
+    check(child_final_nofile(plan.identity));
 
     // The init never execs: it is a copy of the supervisor's process, and dumpable it would give
     // the workload /proc/1/mem (that memory, read-write), /proc/1/environ and /proc/1/exe (the

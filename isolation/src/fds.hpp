@@ -3,6 +3,8 @@
 // Everything else is closed before execve (runc CVE-2024-21626 leaked a directory fd).
 #pragma once
 
+#include <sys/resource.h>
+
 #include <vector>
 
 #include "child_step.hpp"
@@ -20,6 +22,12 @@ struct FdPlan {
 };
 
 Result<FdPlan> prepare_fds(const LaunchRequest& request);
+
+// The open-files soft limit the fd steps need: the report pipe and each source parked above
+// plan.high (child_set_rlimits keeps at least this until child_final_nofile).
+inline rlim_t fd_room(const FdPlan& plan) {
+    return static_cast<rlim_t>(plan.high) + plan.sources.size() + 2;
+}
 
 // Child, first thing: moves the report pipe to >= plan.high so no dup2 target can hit it.
 StepResult child_park_report_fd(int& report_fd, const FdPlan& plan) noexcept;

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 
@@ -140,11 +141,21 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
     return plan;
 }
 
-StepResult child_set_rlimits(const IdentityPlan& plan) noexcept {
+StepResult child_set_rlimits(const IdentityPlan& plan, rlim_t fd_room) noexcept {
     for (const auto& r : plan.rlimits) {
-        if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.limit) != 0)
+        rlimit limit = r.limit;
+        if (r.resource == RLIMIT_NOFILE && limit.rlim_cur < fd_room)
+            limit.rlim_cur = std::min(fd_room, limit.rlim_max);
+        if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &limit) != 0)
             return {Step::rlimit, errno, r.detail.c_str()};
     }
+    return step_ok;
+}
+
+StepResult child_final_nofile(const IdentityPlan& plan) noexcept {
+    for (const auto& r : plan.rlimits)
+        if (r.resource == RLIMIT_NOFILE && ::setrlimit(RLIMIT_NOFILE, &r.limit) != 0)
+            return {Step::rlimit, errno, r.detail.c_str()};
     return step_ok;
 }
 

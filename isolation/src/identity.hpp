@@ -41,7 +41,13 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
                                       const std::vector<std::string>& extra_args);
 
 // Child steps, in checklist order.
-StepResult child_set_rlimits(const IdentityPlan& plan) noexcept;
+// fd_room: the open-files soft limit is kept at least this high until child_final_nofile,
+// because the fd steps still park descriptors above the caller's highest one (a busy daemon
+// holds thousands) and F_DUPFD fails at or above the soft limit.
+StepResult child_set_rlimits(const IdentityPlan& plan, rlim_t fd_room) noexcept;
+// After the fd steps: the open-files soft limit the plan asks for (lowering needs no
+// capability, so this works after the capabilities are dropped).
+StepResult child_final_nofile(const IdentityPlan& plan) noexcept;
 StepResult child_new_session() noexcept;
 StepResult child_set_ids(const IdentityPlan& plan) noexcept;  // setgroups, setresgid, setresuid
 StepResult child_chdir(const IdentityPlan& plan) noexcept;

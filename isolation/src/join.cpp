@@ -114,7 +114,7 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     check(child_park_report_fd(report, c.fds));
     detail::child_reset_signals();
     check(child_enter_namespaces(c));
-    check(child_set_rlimits(plan.identity));
+    check(child_set_rlimits(plan.identity, fd_room(c.fds)));
     check(child_new_session());
     check_errno(Step::drop_bounding, child_drop_bounding(plan.caps));
     check_errno(Step::securebits, child_lock_securebits(plan.caps));
@@ -123,6 +123,7 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     check(child_chdir(plan.identity));
     check_errno(Step::no_new_privs, child_set_no_new_privs(plan.caps));
     check(child_setup_fds(c.fds, report));
+    check(child_final_nofile(plan.identity));
     // After setsid (a session leader without a terminal may take one) and before seccomp.
     if (c.controlling_tty && ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
         fail_step(report, {Step::setsid, errno, "controlling terminal"});

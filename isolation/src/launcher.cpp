@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
@@ -160,6 +161,10 @@ Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOpt
     auto identity = prepare_identity(workload, request.extra_args);
     if (!identity) return std::unexpected(identity.error());
     plan.identity = std::move(*identity);
+    if (options.default_nofile &&
+        std::none_of(plan.identity.rlimits.begin(), plan.identity.rlimits.end(),
+                     [](const RlimitSetting& r) { return r.resource == RLIMIT_NOFILE; }))
+        plan.identity.rlimits.push_back({RLIMIT_NOFILE, *options.default_nofile, "nofile"});
     auto rootfs =
         prepare_rootfs(iso, plan.ns.mount,
                        MountPrepareOptions{options.allow_mount_setattr, options.runtime_dir,

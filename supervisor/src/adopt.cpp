@@ -129,7 +129,7 @@ void Core::recover() {
         }
         request_down(ref);
     }
-    for (auto& [tag, fd] : pipes) (void)fds_.drop(tag);  // their workloads are gone
+    for (auto& [tag, fd] : pipes) fds_.drop(tag);  // their workloads are gone
 }
 
 std::filesystem::path Core::records_path() const {

@@ -40,8 +40,10 @@ std::optional<WorkloadScope> scope_for(isolation::CgroupOptions& options) {
     return workload_scope(mount->own_cgroup);
 }
 
-isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config) {
+isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config,
+                                            const std::optional<rlimit>& nofile) {
     isolation::LauncherOptions options;
+    options.default_nofile = nofile;
     options.runtime_dir = config.paths.runtime;
     // A workload on the host's root must not read the node's config, state (acknowledged
     // desired state), runtime files or the other workloads' logs.
@@ -80,7 +82,7 @@ Core::Core(EventLoop& loop, SupervisorOptions options)
       options_(std::move(options)),
       config_(options_.config),
       node_id_(resolve_node_id(config_)),
-      launcher_(launcher_options(config_)),
+      launcher_(launcher_options(config_, options_.workload_nofile)),
       files_(config_.paths.manifests),
       layers_(std::filesystem::path(config_.paths.state) / "layers") {}
 
@@ -108,6 +110,7 @@ Status Core::boot() {
     if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
     cgroups_.emplace(std::move(*tree));
     recover();
+    fds_.attach(loop_);  // from here on, hand-overs to the holder never block the loop
     if (auto st = files_.watch(loop_, config_.supervisor.debounce,
                                [this] {
                                    if (files_.rescan()) reconcile();

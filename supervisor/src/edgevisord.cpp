@@ -7,10 +7,13 @@
 // systemd unit (systemctl restart, a package upgrade), which leaves them running for the next
 // edgevisord to adopt; SIGHUP reloads config and manifests.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "dbus_channel.hpp"
@@ -55,6 +58,23 @@ std::string find_fd_holder() {
     return "";
 }
 
+// Each workload holds a pidfd, a cgroup fd and two pipes here (more while its hand-over to the
+// fd holder is queued): 1000 workloads do not fit systemd's default soft limit of 1024. The soft
+// limit goes up to the hard one; workloads get the limit we were started with back.
+std::optional<rlimit> raise_nofile() {
+    rlimit started{};
+    if (::getrlimit(RLIMIT_NOFILE, &started) != 0) return std::nullopt;
+    rlimit raised = started;
+    raised.rlim_cur = started.rlim_max;
+    if (started.rlim_cur == started.rlim_max) return std::nullopt;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+        log::warn("edgevisord: cannot raise the open files limit from {}: {}", started.rlim_cur,
+                  std::strerror(errno));
+        return std::nullopt;
+    }
+    return started;
+}
+
 int run(const std::string& config_path, manifests::NodeConfig config) {
     log::set_level(level_of(config.log.level));
     // Writes to a log pipe whose reader is gone must fail with EPIPE, not kill the daemon.
@@ -69,6 +89,7 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
     supervisor::SupervisorOptions options;
     options.config = config;
     options.fd_holder = find_fd_holder();
+    options.workload_nofile = raise_nofile();
     options.on_ready = [&] { notifier.ready(self->summary()); };
     options.on_stopped = [&] { (*loop)->exit(0); };
     auto created = supervisor::Supervisor::create(**loop, std::move(options));

@@ -129,8 +129,8 @@ void Core::launch(Unit& unit) {
     unit.capture.attach(loop_, std::move(out->first), std::move(err->first));
     // The holder keeps a copy of each read end: the pipes outlive this daemon (fd_store.hpp).
     if (fds_.connected()) {
-        (void)fds_.put(unit.name() + ".out", unit.capture.out_fd());
-        (void)fds_.put(unit.name() + ".err", unit.capture.err_fd());
+        fds_.put(unit.name() + ".out", unit.capture.out_fd());
+        fds_.put(unit.name() + ".err", unit.capture.err_fd());
     }
     unit.process = std::move(*process);
     unit.adopted = false;
@@ -307,8 +307,8 @@ void Core::finish_stop(Unit& unit) {
     unit.capture.flush();
     unit.capture.close();
     if (fds_.connected()) {
-        (void)fds_.drop(unit.name() + ".out");
-        (void)fds_.drop(unit.name() + ".err");
+        fds_.drop(unit.name() + ".out");
+        fds_.drop(unit.name() + ".err");
     }
     unit.message.clear();
     changed(unit);

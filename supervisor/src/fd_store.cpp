@@ -12,11 +12,17 @@
 #include <cstring>
 
 #include "edgevisor/log.hpp"
+#include "fd_passing.hpp"
 
 extern char** environ;
 
 namespace edgevisor::supervisor {
 namespace {
+
+// Generous: under systemd the holder is started through systemd-run (a slow board, a TCG guest).
+constexpr long kStartupTimeoutSeconds = 30;
+// 8192 workloads' pipes (idPool.count is 4096 by default); each queued put holds an fd.
+constexpr std::size_t kMaxQueued = 16384;
 
 sockaddr_un address(const std::string& path) {
     sockaddr_un addr{};
@@ -80,59 +86,6 @@ Status spawn_holder(const std::string& path, const std::string& holder,
 
 }  // namespace
 
-Status send_with_fd(int socket, const std::string& message, int fd) {
-    iovec iov{const_cast<char*>(message.data()), message.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ssize_t n;
-    do {
-        n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n != static_cast<ssize_t>(message.size())) return fail_errno("fdstore", "sendmsg");
-    return {};
-}
-
-Result<std::string> recv_with_fd(int socket, UniqueFd& fd) {
-    char buffer[512];
-    iovec iov{buffer, sizeof buffer};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return fail_errno("fdstore", "recvmsg");
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (std::size_t i = 0; i < count; ++i) {
-            int received = -1;
-            std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-            if (i == 0)
-                fd.reset(received);
-            else
-                ::close(received);  // one fd per message; anything more is not ours to keep
-        }
-    }
-    if (n == 0) return fail("fdstore", "connection closed", EPIPE);
-    return std::string(buffer, static_cast<std::size_t>(n));
-}
-
 Result<FdStore> FdStore::open(const std::string& runtime_dir, const std::string& holder,
                               const std::vector<std::string>& launcher) {
     const std::string path = runtime_dir + "/fdholder.sock";
@@ -143,36 +96,101 @@ Result<FdStore> FdStore::open(const std::string& runtime_dir, const std::string&
         fd = connect_to(path);
         if (!fd) return std::unexpected(fd.error());
     }
+    // The start-up exchange waits, but not forever: a holder that does not answer within this
+    // is treated as gone (the daemon runs on; the pipes do not survive its restart).
+    timeval limit{kStartupTimeoutSeconds, 0};
+    ::setsockopt(fd->get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(fd->get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     store.socket_ = std::move(*fd);
     return store;
 }
 
+FdStore::~FdStore() = default;
+
 Result<std::map<std::string, UniqueFd>> FdStore::take_all() {
-    if (auto st = send("get"); !st) return std::unexpected(st.error());
+    if (!socket_) return fail("fdstore", "not connected", ENOTCONN);
+    if (auto st = send_with_fd(socket_.get(), "get", -1); !st) {
+        disconnect(st.error().describe());
+        return std::unexpected(st.error());
+    }
     std::map<std::string, UniqueFd> out;
     for (;;) {
         UniqueFd fd;
         auto message = recv_with_fd(socket_.get(), fd);
-        if (!message) return std::unexpected(message.error());
+        if (!message) {
+            disconnect(message.error().describe());
+            return std::unexpected(message.error());
+        }
         if (*message == "end") return out;
         if (message->starts_with("fd ") && fd)
             out.insert_or_assign(message->substr(3), std::move(fd));
     }
 }
 
-Status FdStore::put(const std::string& tag, int fd) {
-    return send("put " + tag, fd);
+void FdStore::attach(EventLoop& loop) {
+    loop_ = &loop;
+    if (socket_) {
+        int flags = ::fcntl(socket_.get(), F_GETFL);
+        if (flags < 0 || ::fcntl(socket_.get(), F_SETFL, flags | O_NONBLOCK) != 0)
+            disconnect(std::string("fcntl(O_NONBLOCK): ") + std::strerror(errno));
+    }
+    if (auto st = flush(); !st) disconnect(st.error().describe());
 }
 
-Status FdStore::drop(const std::string& tag) {
-    return send("drop " + tag);
+void FdStore::put(const std::string& tag, int fd) {
+    if (!socket_) return;
+    // Our own copy: the capture may close its fd before the holder has it.
+    UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+    if (!copy) {
+        log::warn("fdstore: {}: dup: {}: this pipe will not survive a daemon restart", tag,
+                  std::strerror(errno));
+        return;
+    }
+    enqueue({"put " + tag, std::move(copy)});
 }
 
-Status FdStore::send(const std::string& message, int fd) {
-    if (!socket_) return fail("fdstore", "not connected", ENOTCONN);
-    auto st = send_with_fd(socket_.get(), message, fd);
-    if (!st) socket_.reset();  // the holder is gone: pipes live as long as we do
-    return st;
+void FdStore::drop(const std::string& tag) {
+    if (!socket_) return;
+    const std::string put = "put " + tag;
+    std::erase_if(queue_, [&](const Message& m) { return m.text == put; });
+    enqueue({"drop " + tag, {}});
+}
+
+void FdStore::enqueue(Message message) {
+    if (queue_.size() >= kMaxQueued) {
+        disconnect("the holder has not read " + std::to_string(queue_.size()) + " messages");
+        return;
+    }
+    queue_.push_back(std::move(message));
+    if (writable_) return;  // the loop writes when there is room
+    if (auto st = flush(); !st) disconnect(st.error().describe());
+}
+
+Status FdStore::flush() {
+    if (!socket_ || loop_ == nullptr) return {};
+    while (!queue_.empty()) {
+        const Message& m = queue_.front();
+        if (auto st = send_with_fd(socket_.get(), m.text, m.fd.get()); !st) {
+            if (st.error().code != EAGAIN && st.error().code != EWOULDBLOCK) return st;
+            if (!writable_)
+                writable_ = loop_->add_io(socket_.get(), EPOLLOUT, [this](std::uint32_t) {
+                    if (auto again = flush(); !again) disconnect(again.error().describe());
+                    return Status{};
+                });
+            return {};
+        }
+        queue_.pop_front();
+    }
+    writable_.reset();
+    return {};
+}
+
+void FdStore::disconnect(const std::string& why) {
+    if (!socket_) return;
+    log::warn("fdstore: {}: log pipes will not survive a daemon restart", why);
+    writable_.reset();
+    queue_.clear();
+    socket_.reset();
 }
 
 }  // namespace edgevisor::supervisor

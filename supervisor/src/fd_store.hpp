@@ -10,13 +10,23 @@
 //   drop <tag>              close it
 //   get                     the holder answers "fd <tag>" + fd for each, then "end"
 // The holder exits when its daemon's connection closes and it holds nothing.
+//
+// The daemon never blocks on the holder: after the start-up exchange (take_all, bounded by a
+// timeout) the socket is non-blocking and put/drop are queued, written while the socket takes
+// them and otherwise when the loop says it is writable. A cold start of 1000 workloads queues
+// 2000 puts in one reconcile, far more than the socket buffer holds (about 280 messages), and
+// a holder that is slow, stopped or stuck must not stop the daemon (it did: the loop blocked in
+// sendmsg). A queued put holds its own duplicate of the fd, so a pipe closed meanwhile is
+// still the one handed over; a drop cancels the puts of its tag still queued.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "edgevisor/error.hpp"
+#include "edgevisor/event_loop.hpp"
 #include "edgevisor/unique_fd.hpp"
 
 namespace edgevisor::supervisor {
@@ -29,20 +39,35 @@ class FdStore {
                                 const std::vector<std::string>& launcher = {});
     FdStore() = default;
 
-    // Every fd the holder has (from a previous daemon), by tag; the holder keeps them.
+    FdStore(FdStore&&) = default;
+    FdStore& operator=(FdStore&&) = default;
+    ~FdStore();
+
+    // Every fd the holder has (from a previous daemon), by tag; the holder keeps them. Before
+    // attach(): waits for the answer, at most a few seconds.
     Result<std::map<std::string, UniqueFd>> take_all();
-    Status put(const std::string& tag, int fd);
-    Status drop(const std::string& tag);
+    // From here on nothing blocks: the queue is written from `loop`. The store must not move
+    // after this (the loop's source points at it).
+    void attach(EventLoop& loop);
+    // Queued; sent when the socket takes them. A failure to hand over is logged, never fatal:
+    // it only costs that pipe's survival of a daemon restart.
+    void put(const std::string& tag, int fd);
+    void drop(const std::string& tag);
     [[nodiscard]] bool connected() const { return socket_.valid(); }
+    [[nodiscard]] std::size_t queued() const { return queue_.size(); }
 
   private:
-    Status send(const std::string& message, int fd = -1);
+    struct Message {
+        std::string text;
+        UniqueFd fd;
+    };
+    void enqueue(Message message);
+    Status flush();
+    void disconnect(const std::string& why);
     UniqueFd socket_;
+    std::deque<Message> queue_;
+    EventLoop* loop_ = nullptr;
+    Source writable_;  // registered only while the queue waits for room in the socket
 };
-
-// SCM_RIGHTS helpers, shared with the holder. recv returns the message; fd gets the passed
-// descriptor (close-on-exec) or stays invalid.
-Status send_with_fd(int socket, const std::string& message, int fd);
-Result<std::string> recv_with_fd(int socket, UniqueFd& fd);
 
 }  // namespace edgevisor::supervisor

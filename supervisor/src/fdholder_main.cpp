@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "fd_store.hpp"
+#include "fd_passing.hpp"
 
 using edgevisor::UniqueFd;
 using edgevisor::supervisor::recv_with_fd;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -100,6 +102,12 @@ void Daemon::start() {
         ::dup2(out, 1);
         ::dup2(out, 2);
         for (const auto& [name, value] : env_) ::setenv(name.c_str(), value.c_str(), 1);
+        if (open_files_soft_ != 0) {
+            rlimit limit{};
+            ::getrlimit(RLIMIT_NOFILE, &limit);
+            limit.rlim_cur = open_files_soft_;
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        }
         ::execl(EDGEVISOR_EDGEVISORD, "edgevisord", "--config", config_path_.c_str(), nullptr);
         ::_exit(127);
     }
@@ -201,6 +209,39 @@ std::vector<pid_t> Daemon::cgroup_pids(const std::string& workload) const {
     pid_t pid;
     while (procs >> pid) pids.push_back(pid);
     return pids;
+}
+
+pid_t Daemon::fd_holder_pid() const {
+    // /proc/net/unix names the sockets' inodes (the listener and each accepted connection
+    // show the path); the holder has the listener as its fd 3.
+    const std::string path = dir_ + "/run/fdholder.sock";
+    std::ifstream table("/proc/net/unix");
+    std::set<std::string> wanted;
+    for (std::string line; std::getline(table, line);) {
+        std::istringstream fields(line);
+        std::vector<std::string> f;
+        for (std::string x; fields >> x;) f.push_back(x);
+        if (f.size() >= 8 && f[7] == path) wanted.insert("socket:[" + f[6] + "]");
+    }
+    if (wanted.empty()) return -1;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::error_code link_ec;
+        if (wanted.contains(fs::read_symlink(entry.path() / "fd" / "3", link_ec).string()))
+            return static_cast<pid_t>(std::stol(name));
+    }
+    return -1;
+}
+
+std::size_t open_fd_count(pid_t pid) {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec))
+        ++n;
+    return n;
 }
 
 }  // namespace edgevisor::testing

@@ -34,6 +34,8 @@ class Daemon {
     void set_env(const std::string& name, const std::string& value) {
         env_.push_back({name, value});
     }
+    // The daemon's soft RLIMIT_NOFILE at exec (systemd gives services 1024), before start().
+    void set_open_files_soft(unsigned long soft) { open_files_soft_ = soft; }
     int stop(int signal = SIGTERM, std::chrono::milliseconds deadline = 60s);  // exit status
     void kill9();                                                              // SIGKILL, reaped
     [[nodiscard]] bool running() const { return pid_ > 0; }
@@ -59,12 +61,18 @@ class Daemon {
     [[nodiscard]] std::string cgroup_dir(const std::string& workload) const;
     [[nodiscard]] std::string subtree_dir() const;
     [[nodiscard]] std::vector<pid_t> cgroup_pids(const std::string& workload) const;
+    // This daemon's edgevisor-fdholder (the process listening on <runtime>/fdholder.sock), or -1.
+    [[nodiscard]] pid_t fd_holder_pid() const;
 
   private:
     std::string dir_, subtree_, config_path_;
     pid_t pid_ = -1;
     std::vector<std::pair<std::string, std::string>> env_;
+    unsigned long open_files_soft_ = 0;
 };
+
+// Open descriptors of a process (its /proc/PID/fd entries).
+std::size_t open_fd_count(pid_t pid);
 
 // The cgroup2 mount point of this host ("/sys/fs/cgroup/unified" here).
 std::string cgroup2_mount();

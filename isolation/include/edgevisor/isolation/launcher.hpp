@@ -4,8 +4,10 @@
 // over a close-on-exec pipe (EOF means execve succeeded).
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ struct LauncherOptions {
     // sees each (where it exists) as an empty read-only tmpfs.
     std::vector<std::string> supervisor_paths{"/etc/edgevisor", "/var/lib/edgevisor",
                                               "/run/edgevisor"};
+    // RLIMIT_NOFILE for a workload whose manifest sets none. The daemon raises its own soft
+    // limit (1000 workloads hold several thousand fds) and gives workloads the one it was
+    // started with, as systemd does for its services (select() breaks above 1024).
+    std::optional<rlimit> default_nofile = std::nullopt;
 };
 
 struct LaunchRequest {

@@ -3,7 +3,11 @@
 // channels' Control interface and tells its Observers what changes.
 #pragma once
 
+#include <sys/resource.h>
+
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "edgevisor/error.hpp"
@@ -19,6 +23,9 @@ struct SupervisorOptions {
     // edgevisor-fdholder, which keeps the log pipes open across a daemon restart ("" : none;
     // output then breaks when the daemon dies).
     std::string fd_holder;
+    // RLIMIT_NOFILE for workloads whose manifest sets none (the daemon's own, as it started,
+    // before it raised its soft limit); empty: they inherit the daemon's.
+    std::optional<rlimit> workload_nofile;
     // Called once, after the first reconcile (sd_notify READY=1).
     std::function<void()> on_ready;
     // Called when every workload is stopped after shutdown().
