@@ -25,7 +25,7 @@ enum class Kind { io, timer, signal, prepare };
 
 timespec to_timespec(EventLoop::Clock::time_point t) {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-    if (ns <= 0) ns = 1;  // 0 would disarm the timerfd
+    if (ns <= 0) ns = 1;  // 0 would disarm the timerfd; 1 ns is long past: it fires at once
     return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
 }
 
@@ -221,7 +221,12 @@ void EventLoop::set_essential(std::uint64_t id, bool essential) {
 }
 
 void EventLoop::rearm_timer() {
-    Clock::time_point first = timers_.empty() ? Clock::time_point{} : timers_.begin()->first.first;
+    // armed_ == time_point{} means "disarmed", so the earliest deadline we arm is 1 ns after the
+    // clock's epoch: a timer at time_point{} (sd-bus says "now" so) or any time already past
+    // then arms a timerfd that fires at once, instead of looking armed already and never firing.
+    constexpr Clock::time_point kEarliest{std::chrono::nanoseconds(1)};
+    Clock::time_point first =
+        timers_.empty() ? Clock::time_point{} : std::max(timers_.begin()->first.first, kEarliest);
     if (first == armed_) return;
     armed_ = first;
     itimerspec when{};

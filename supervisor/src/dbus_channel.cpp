@@ -1,7 +1,5 @@
 #include "dbus_channel.hpp"
 
-#include <algorithm>
-
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::supervisor {
@@ -55,16 +53,14 @@ Status DbusChannel::prepare() {
     }
     if (data->deadline != deadline_) {
         deadline_ = data->deadline;
-        // sd-bus says "now" with a deadline of 0 (a message already read, not dispatched); a
-        // timer at or before now still fires at once, one at 0 would disarm the timerfd.
-        const auto now = EventLoop::now();
-        timer_ = deadline_
-                     ? loop_.add_timer(std::max(*deadline_, now + std::chrono::microseconds(1)),
-                                       [this] {
-                                           deadline_.reset();
-                                           return serve();
-                                       })
-                     : Source{};
+        // sd-bus says "now" with a deadline of 0 (a message already read, not dispatched): a
+        // timer at or before now fires at once.
+        timer_ = deadline_ ? loop_.add_timer(*deadline_,
+                                             [this] {
+                                                 deadline_.reset();
+                                                 return serve();
+                                             })
+                           : Source{};
     }
     return {};
 }

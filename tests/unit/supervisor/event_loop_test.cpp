@@ -125,3 +125,55 @@ TEST_CASE("prepare sources run before every wait") {
     REQUIRE(loop->run_once(0ms));
     CHECK(prepared == 2);
 }
+
+namespace {
+
+// Runs iterations until `done` or a generous deadline (never a timing assertion).
+bool run_until(EventLoop& loop, const bool& done) {
+    auto until = EventLoop::now() + 10s;
+    while (!done && EventLoop::now() < until)
+        if (!loop.run_once(100ms)) return false;
+    return done;
+}
+
+}  // namespace
+
+TEST_CASE("a timer at the clock's epoch or any time already past fires at once") {
+    auto loop = std::move(*EventLoop::create());
+    bool epoch = false, past = false;
+    SECTION("at time_point{} with nothing else armed") {
+        auto timer = loop->add_timer(EventLoop::Clock::time_point{}, [&] {
+            epoch = true;
+            return Status{};
+        });
+        CHECK(run_until(*loop, epoch));
+    }
+    SECTION("an hour ago") {
+        auto timer = loop->add_timer(EventLoop::now() - 1h, [&] {
+            past = true;
+            return Status{};
+        });
+        CHECK(run_until(*loop, past));
+    }
+    SECTION("at time_point{} while a later timer is armed, and again from its own handler") {
+        bool later = false;
+        int fired = 0;
+        auto far = loop->add_timer(EventLoop::now() + 1h, [&] {
+            later = true;
+            return Status{};
+        });
+        Source again;
+        auto first = loop->add_timer(EventLoop::Clock::time_point{}, [&] {
+            ++fired;
+            again = loop->add_timer(EventLoop::Clock::time_point{}, [&] {
+                ++fired;
+                epoch = true;
+                return Status{};
+            });
+            return Status{};
+        });
+        CHECK(run_until(*loop, epoch));
+        CHECK(fired == 2);
+        CHECK_FALSE(later);
+    }
+}
