@@ -4,6 +4,7 @@
 // connected, a pipe whose writers are all gone (its workload ended) is dropped, so a holder
 // never outlives the workloads it holds pipes for. No library but libc and libstdc++.
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +28,13 @@ int main() {
     // a holder that inherited it kept the connection up after a SIGKILL of the daemon, so the
     // broker never sent the node's will.
     ::syscall(SYS_close_range, listener + 1, UINT_MAX, 0);
+    // Two pipes a workload: 1000 workloads need more than a default soft limit of 1024 (started
+    // through systemd-run we do not inherit the daemon's raised one).
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     std::map<std::string, UniqueFd> held;
     UniqueFd client;
     bool had_client = false;
