@@ -1,5 +1,7 @@
 #include "dbus_channel.hpp"
 
+#include <algorithm>
+
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::supervisor {
