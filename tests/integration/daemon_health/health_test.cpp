@@ -415,8 +415,10 @@ TEST_CASE("probes killed at their timeout leak no process, no zombie and no fd o
     auto [early_fds, early_sleepers] = widest(3, 7);
     auto [late_fds, late_sleepers] = widest(20, 24);
     INFO("fds early " << early_fds << ", late " << late_fds);
-    CHECK(late_fds <= early_fds + 2);  // slack for a run caught at another step
-    CHECK(late_sleepers <= 2);         // at most the current run's two
+    // A leak of one fd per run would show as 17 more. The widest counts of two windows also
+    // differ by the fds of the step a run was caught in (3 seen in a loaded CI run): slack 8.
+    CHECK(late_fds <= early_fds + 8);
+    CHECK(late_sleepers <= 2);  // at most the current run's two
     CHECK(d.daemon_output().find("hangs: liveness: timed out after 150ms") != std::string::npos);
     CHECK(d.workload("hangs").value()["restarts"] == 0);
     CHECK(d.stop() == 0);
