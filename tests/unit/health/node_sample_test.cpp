@@ -12,9 +12,10 @@ TEST_CASE("node figures from loadavg, meminfo and statm") {
     CHECK(s.load1 == Approx(0.42));
     CHECK(s.load5 == Approx(0.30));
     CHECK(s.load15 == Approx(0.25));
-    REQUIRE(parse_meminfo("MemTotal:        4026532 kB\nMemFree:          123456 kB\n"
-                          "MemAvailable:    1048576 kB\nBuffers:           2048 kB\n",
-                          s));
+    REQUIRE(
+        parse_meminfo("MemTotal:        4026532 kB\nMemFree:          123456 kB\n"
+                      "MemAvailable:    1048576 kB\nBuffers:           2048 kB\n",
+                      s));
     CHECK(s.memory_total == 4026532ULL * 1024);
     CHECK(s.memory_available == 1048576ULL * 1024);
     REQUIRE(parse_statm("5120 1536 700 200 0 900 0\n", 4096, s));
