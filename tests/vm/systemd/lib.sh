@@ -89,12 +89,11 @@ last_line_is_not() { # file line
     [[ $(tail -n 1 "$1") != "$2" ]]
 }
 
-# The cases about the boot service need the daemon in the package: a tree from before
-# edgevisord existed skips them, saying so (exit 77, reported as SKIPPED).
+# The cases about the boot service need the daemon in the package: without it they fail.
 needs_daemon() {
     if [[ ! -x /usr/sbin/edgevisord ]] && ! dpkg-deb -c "$deb" | grep ' ./usr/sbin/edgevisord$' >/dev/null; then
-        echo "SKIPPED: this tree's package has no /usr/sbin/edgevisord"
-        exit 77
+        echo "FAILED: this tree's package has no /usr/sbin/edgevisord"
+        exit 1
     fi
 }
 
