@@ -30,23 +30,6 @@ StepResult errno_step(Step step, int code, const char* detail = nullptr) noexcep
     return {step, code, detail};
 }
 
-StepResult wait_for_parent(int sync_fd) noexcept {
-    // The parent writes our uid/gid maps, then one byte. EOF means it gave up.
-    char byte = 0;
-    ssize_t n;
-    do {
-        n = ::read(sync_fd, &byte, 1);
-    } while (n < 0 && errno == EINTR);
-    ::close(sync_fd);
-    if (n != 1) return {Step::user_namespace, n < 0 ? errno : ECANCELED, "waiting for the id maps"};
-    // Mapping our ids does not change them: we are still the host's root, which is unmapped
-    // inside (files we create would be EOVERFLOW). Become the namespace's root; the target
-    // user comes later. Raw calls: see child_set_ids.
-    if (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0)
-        return {Step::user_namespace, errno, "uid/gid 0 must be mapped"};
-    return step_ok;
-}
-
 StepResult join_cgroup_late(const ChildPlan& plan) noexcept {
     if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1)
         return {Step::cgroup, errno, "cgroup.procs"};
@@ -75,16 +58,22 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     };
     check(child_park_report_fd(report, plan.fds));
     detail::child_reset_signals();
-    if (plan.sync_fd >= 0) check(wait_for_parent(plan.sync_fd));
     // Into the cgroup before anything else (only without CLONE_INTO_CGROUP), so that all we
     // allocate is charged to the workload and the cgroup namespace is rooted there.
     check(join_cgroup_late(plan));
+    // The user namespace's network, uts and ipc namespaces, before the mounts: a fresh /sys
+    // shows the network namespace of the process that mounts it.
+    check(child_join_owned_namespaces(plan.ns));
 
-    // Filesystem first: it still needs the host's /proc and our full capabilities.
+    // Filesystem first, as the host's root in a mount namespace that the host's user namespace
+    // owns: nothing the workload will hold inside can undo a mount made here (namespaces.hpp).
     check(child_setup_rootfs(plan.rootfs));
     check(child_apply_namespaces(plan.ns));  // hostname, loopback
+    // Raising a hard limit needs the host's root.
     check(child_set_rlimits(plan.identity, fd_room(plan.fds)));
     check(child_new_session());
+    // Only now into the workload's user namespace, as its root.
+    check(child_enter_user_namespace(plan.ns));
 
     // Privileges. The bounding set must be dropped while we still hold CAP_SETPCAP; the
     // securebits keep setresuid from wiping (or re-granting) the sets we then apply.

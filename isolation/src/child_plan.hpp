@@ -21,7 +21,6 @@ struct ChildPlan {
     std::shared_ptr<const SeccompProgram> seccomp;
     FdPlan fds;
     int report_fd = -1;              // write end of the O_CLOEXEC report pipe
-    int sync_fd = -1;                // read end; >= 0: wait for the parent (user ns maps)
     int cgroup_procs_fd = -1;        // >= 0: join the cgroup by writing "0" (no CLONE_INTO_CGROUP)
     bool unshare_cgroup_ns = false;  // create the cgroup namespace after joining (same fallback)
     bool kill_with_parent = false;   // PR_SET_PDEATHSIG(SIGKILL) after the uid change

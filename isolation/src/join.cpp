@@ -264,10 +264,8 @@ Result<Joiner> Joiner::prepare(const manifests::Workload& workload, JoinOptions 
     plan->name = workload.metadata.name;
     plan->options = options;
     auto fail_with = [&](const Error& e) { return std::unexpected(join_failed(plan->name, e)); };
-    auto ns = prepare_namespaces(workload);
-    if (!ns) return fail_with(ns.error());
-    plan->namespaces = ns->clone_flags;
-    plan->namespace_names = names_of(ns->clone_flags);
+    plan->namespaces = workload_namespace_flags(workload);
+    plan->namespace_names = names_of(plan->namespaces);
     auto identity = prepare_identity(workload, {});
     if (!identity) return fail_with(identity.error());
     plan->identity = std::move(*identity);

@@ -18,6 +18,7 @@
 #include "clone.hpp"
 #include "edgevisor/isolation/warnings.hpp"
 #include "edgevisor/log.hpp"
+#include "idmapped.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -155,9 +156,7 @@ Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOpt
     const auto& workload = *request.workload;
     const auto& iso = workload.spec.isolation;
     ChildPlan plan;
-    auto ns = prepare_namespaces(workload);
-    if (!ns) return std::unexpected(ns.error());
-    plan.ns = std::move(*ns);
+    // The identity first: a default user namespace maps the ids it names through.
     auto identity = prepare_identity(workload, request.extra_args);
     if (!identity) return std::unexpected(identity.error());
     plan.identity = std::move(*identity);
@@ -165,10 +164,15 @@ Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOpt
         std::none_of(plan.identity.rlimits.begin(), plan.identity.rlimits.end(),
                      [](const RlimitSetting& r) { return r.resource == RLIMIT_NOFILE; }))
         plan.identity.rlimits.push_back({RLIMIT_NOFILE, *options.default_nofile, "nofile"});
-    auto rootfs =
-        prepare_rootfs(iso, plan.ns.mount,
-                       MountPrepareOptions{options.allow_mount_setattr, options.runtime_dir,
-                                           options.supervisor_paths});
+    NamedIds named{{plan.identity.uid}, {plan.identity.gid}};
+    named.gids.insert(named.gids.end(), plan.identity.groups.begin(), plan.identity.groups.end());
+    auto ns = prepare_namespaces(workload, request.id_range, named);
+    if (!ns) return std::unexpected(ns.error());
+    plan.ns = std::move(*ns);
+    auto rootfs = prepare_rootfs(
+        iso, plan.ns.mount,
+        MountPrepareOptions{options.allow_mount_setattr, options.runtime_dir,
+                            options.supervisor_paths, plan.ns.root_uid, plan.ns.root_gid});
     if (!rootfs) return std::unexpected(rootfs.error());
     plan.rootfs = std::move(*rootfs);
     auto caps = prepare_capabilities(iso, plan.identity.uid);
@@ -204,17 +208,22 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
             start_failed(workload, fail_at(Step::launch, "pipe", errno).error()));
     UniqueFd report_read{report[0]};
     UniqueFd report_write{report[1]};
-    UniqueFd sync_read, sync_write;
+    // The workload's user namespace (and the namespaces it owns) exist before its clone: the
+    // child builds its mounts as the host's root and enters them only then (namespaces.hpp).
+    UserNamespaces userns;
     if (plan->ns.user) {
-        int sync[2];
-        if (::pipe2(sync, O_CLOEXEC) != 0)
-            return std::unexpected(
-                start_failed(workload, fail_at(Step::launch, "pipe", errno).error()));
-        sync_read.reset(sync[0]);
-        sync_write.reset(sync[1]);
+        auto opened = open_user_namespace(plan->ns);
+        if (!opened) return std::unexpected(start_failed(workload, opened.error()));
+        userns = std::move(*opened);
+        plan->ns.user_fd = userns.user.get();
+        plan->ns.net_fd = userns.net.get();
+        plan->ns.uts_fd = userns.uts.get();
+        plan->ns.ipc_fd = userns.ipc.get();
     }
+    std::vector<UniqueFd> idmapped;
+    if (plan->ns.user && options_.allow_idmapped_mounts)
+        idmapped = prepare_idmapped_binds(plan->rootfs, userns.user.get(), workload.metadata.name);
     plan->report_fd = report_write.get();
-    plan->sync_fd = sync_read.get();
     plan->kill_with_parent = request.kill_when_caller_exits;
     plan->init = workload.spec.isolation.init;
     UniqueFd caller;
@@ -230,21 +239,6 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     auto child = spawner.spawn();
     if (!child) return std::unexpected(start_failed(workload, child.error()));
     report_write.reset();
-    sync_read.reset();
-
-    if (plan->ns.user) {
-        auto maps = write_id_maps(child->pid, plan->ns);
-        if (!maps) {
-            discard(*child);
-            return std::unexpected(start_failed(workload, maps.error()));
-        }
-        if (::write(sync_write.get(), "1", 1) != 1) {
-            auto err = fail_at(Step::user_namespace, "releasing the child", errno);
-            discard(*child);
-            return std::unexpected(start_failed(workload, err.error()));
-        }
-        sync_write.reset();
-    }
 
     auto report_result = read_child_report(report_read.get());
     if (!report_result || *report_result) {

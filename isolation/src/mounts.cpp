@@ -175,6 +175,12 @@ StepResult mount_at(int root, const MountOp& op, int target) noexcept {
                 return {Step::mount_sys, errno, op.target.c_str()};
             return step_ok;
         case MountKind::bind:
+            if (op.tree_fd >= 0) {
+                if (::syscall(SYS_move_mount, op.tree_fd, "", target, "",
+                              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+                    return {Step::mount_bind, errno, op.target.c_str()};
+                return step_ok;
+            }
             if (::mount(op.source.c_str(), dst, nullptr, MS_BIND | MS_REC, nullptr) != 0)
                 return {Step::mount_bind, errno, op.target.c_str()};
             return step_ok;
@@ -189,10 +195,26 @@ StepResult mount_at(int root, const MountOp& op, int target) noexcept {
     return step_ok;
 }
 
+// Where a target is created inside an idmapped tree, the host's root is unmapped there and the
+// kernel refuses (EOVERFLOW): created again with the workload's root as fsuid/fsgid, it is
+// root's on disk, as it would be without the idmapping.
+int open_or_create_as_root_inside(int root, const MountOp& op, const RootIds& ids) noexcept {
+    int fd = open_or_create_target(root, op);
+    if (fd >= 0 || errno != EOVERFLOW || ids.uid == 0) return fd;
+    ::syscall(SYS_setfsgid, ids.gid);
+    ::syscall(SYS_setfsuid, ids.uid);
+    fd = open_or_create_target(root, op);
+    int saved = errno;
+    ::syscall(SYS_setfsuid, 0);
+    ::syscall(SYS_setfsgid, 0);
+    errno = saved;
+    return fd;
+}
+
 }  // namespace
 
-StepResult child_mount_one(int root, const MountOp& op) noexcept {
-    int target = open_or_create_target(root, op);
+StepResult child_mount_one(int root, const MountOp& op, const RootIds& ids) noexcept {
+    int target = open_or_create_as_root_inside(root, op, ids);
     if (target < 0) return {Step::mount_target, errno, op.target.c_str()};
     StepResult result = mount_at(root, op, target);
     ::close(target);

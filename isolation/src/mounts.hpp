@@ -8,6 +8,8 @@
 // swapped in later) cannot put a mount outside the root: it is refused (ELOOP / EXDEV).
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
 #include <string>
 #include <vector>
@@ -18,6 +20,12 @@
 #include "edgevisor/unique_fd.hpp"
 
 namespace edgevisor::isolation {
+
+// The host ids of root inside the workload's user namespace (0, 0 without one).
+struct RootIds {
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
 
 enum class MountKind { proc, dev, sys, bind, tmpfs };
 
@@ -32,6 +40,7 @@ struct MountOp {
     // clone belongs to the parent's mount namespace: the kernel refuses to bind from it).
     std::string source;
     bool read_only = false;
+    int tree_fd = -1;  // bind: an idmapped detached tree to attach instead (idmapped.hpp)
     std::string data;  // tmpfs options "size=...,mode=..."
     // A host path hidden by an empty tmpfs: writable while the manifest's mounts are put in
     // place (their targets may lie below it), made read-only once they are.
@@ -55,9 +64,11 @@ inline constexpr std::array<DevNode, 6> kDevNodes{{{"null", "/dev/null"},
                                                    {"tty", "/dev/tty"}}};
 
 struct RootfsPlan {
-    bool enabled = false;  // a mount namespace was asked for
-    std::string source;    // host path of the new root: "/" or rootfs.path
-    std::string stage;     // host directory the root is bound onto before pivot_root
+    bool enabled = false;   // a mount namespace was asked for
+    std::string source;     // host path of the new root: "/" or rootfs.path
+    std::string stage;      // host directory the root is bound onto before pivot_root
+    int root_tree_fd = -1;  // an idmapped detached tree of source to attach instead
+    RootIds root_ids;       // who creates mount targets inside idmapped trees
     bool read_only = true;
     bool use_mount_setattr = true;          // recursive read-only in one call (Linux 5.12)
     std::vector<std::string> ro_submounts;  // each submount under stage, without mount_setattr
@@ -68,6 +79,8 @@ struct MountPrepareOptions {
     bool allow_mount_setattr = true;
     std::string runtime_dir = "/run/edgevisor";  // holds the staging directory
     std::vector<std::string> supervisor_paths;   // hidden from a workload on the host's root
+    uid_t root_uid = 0;  // host ids of root inside: the owner of a fresh /run
+    gid_t root_gid = 0;
 };
 
 Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mount_namespace,
@@ -77,7 +90,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
 StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept;
 
 // Child helpers shared by rootfs.cpp and mounts.cpp.
-StepResult child_mount_one(int root, const MountOp& op) noexcept;
+StepResult child_mount_one(int root, const MountOp& op, const RootIds& ids) noexcept;
 StepResult child_mask_proc(int root) noexcept;
 int open_beneath(int root, const char* rel, bool directory) noexcept;
 int remount_read_only(int fd) noexcept;

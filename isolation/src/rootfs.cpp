@@ -165,7 +165,7 @@ bool under(const std::string& path, const std::string& dir) {
 // the host or a symlink (/var/run -> /run) is left alone; a path the manifest mounts on itself
 // is the manifest's; a supervisor path under a fresh tmpfs is gone already.
 Result<std::vector<MountOp>> host_private_mounts(const manifests::Isolation& isolation,
-                                                 const std::vector<std::string>& hidden) {
+                                                 const MountPrepareOptions& options) {
     auto wanted = [&](const std::string& path) {
         return is_real_directory(path) &&
                std::none_of(isolation.mounts.begin(), isolation.mounts.end(),
@@ -176,6 +176,10 @@ Result<std::vector<MountOp>> host_private_mounts(const manifests::Isolation& iso
         auto op = target_op(MountKind::tmpfs, path);
         if (!op) return std::unexpected(op.error());
         op->data = data;
+        // A fresh /run is root's: the workload's root, whatever host id that is.
+        if (!hide && std::string_view(data).starts_with("mode=755"))
+            op->data += ",uid=" + std::to_string(options.root_uid) +
+                        ",gid=" + std::to_string(options.root_gid);
         op->seal_read_only = hide;
         out.push_back(std::move(*op));
         return {};
@@ -183,7 +187,7 @@ Result<std::vector<MountOp>> host_private_mounts(const manifests::Isolation& iso
     for (const auto& p : kHostPrivatePaths)
         if (wanted(p.path))
             if (auto st = add(p.path, p.data, p.hide); !st) return std::unexpected(st.error());
-    for (const auto& path : hidden) {
+    for (const auto& path : options.supervisor_paths) {
         bool fresh = std::any_of(std::begin(kHostPrivatePaths), std::end(kHostPrivatePaths),
                                  [&](const HostPrivatePath& p) { return under(path, p.path); });
         if (!fresh && wanted(path))
@@ -203,6 +207,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
         return plan;
     }
     plan.enabled = true;
+    plan.root_ids = {options.root_uid, options.root_gid};
     plan.source = isolation.rootfs.path;
     plan.read_only = isolation.rootfs.read_only;
     auto stage = stage_directory(options.runtime_dir);
@@ -224,7 +229,7 @@ Result<RootfsPlan> prepare_rootfs(const manifests::Isolation& isolation, bool mo
         plan.mounts.push_back(std::move(*op));
     }
     if (plan.source == "/") {
-        auto private_mounts = host_private_mounts(isolation, options.supervisor_paths);
+        auto private_mounts = host_private_mounts(isolation, options);
         if (!private_mounts) return std::unexpected(private_mounts.error());
         for (auto& op : *private_mounts) plan.mounts.push_back(std::move(op));
     }
@@ -250,8 +255,12 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
     // later mounts, read-write whatever our root's flags (a shared host / is systemd's default).
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         return {Step::mount_propagation, errno, "/"};
-    if (::mount(plan.source.c_str(), plan.stage.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-        return {Step::pivot_root, errno, plan.source.c_str()};
+    int bound =
+        plan.root_tree_fd >= 0
+            ? static_cast<int>(::syscall(SYS_move_mount, plan.root_tree_fd, "", AT_FDCWD,
+                                         plan.stage.c_str(), MOVE_MOUNT_F_EMPTY_PATH))
+            : ::mount(plan.source.c_str(), plan.stage.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+    if (bound != 0) return {Step::pivot_root, errno, plan.source.c_str()};
     int root = ::open(plan.stage.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) return {Step::pivot_root, errno, plan.source.c_str()};
     // Read-only first, so nothing below can create files in the root by accident; our own
@@ -261,7 +270,7 @@ StepResult child_setup_rootfs(const RootfsPlan& plan) noexcept {
             return {Step::rootfs_readonly, rc, plan.source.c_str()};
     }
     for (const auto& op : plan.mounts) {
-        if (auto r = child_mount_one(root, op); !r.ok()) return r;
+        if (auto r = child_mount_one(root, op, plan.root_ids); !r.ok()) return r;
     }
     for (const auto& op : plan.mounts) {
         if (!op.seal_read_only) continue;

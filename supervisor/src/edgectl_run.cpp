@@ -1,4 +1,4 @@
-// edgectl run FILE.yaml [--name NAME] [--stop-timeout 10s] [-- ARGS]
+// edgectl run FILE.yaml [--name NAME] [--stop-timeout 10s] [--state-dir DIR] [-- ARGS]
 //
 // Runs one workload in the foreground with its full isolation, like `systemd-run --wait` or
 // nsjail: forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to it, and exits with its
@@ -18,12 +18,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "edgectl_commands.hpp"
 #include "edgectl_run_cgroup.hpp"
+#include "edgevisor/isolation/id_pool.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/manifests.hpp"
 #include "edgevisor/manifests/units.hpp"
@@ -48,6 +51,7 @@ struct RunOptions {
     std::string stop_timeout = "10s";
     std::vector<std::string> args;
     bool allow_missing_controllers = false;
+    std::string state_dir = "/var/lib/edgevisor";  // holds the node's id range pool
 };
 
 int status_to_exit_code(int status) {
@@ -159,11 +163,26 @@ int run(const RunOptions& options) {
     }
     isolation::LaunchRequest request;
     request.workload = workload;
+    if (isolation::needs_id_range(*workload)) {
+        // The daemon's pool, in the same state file: a workload keeps its host ids whether
+        // edgectl run or edgevisord starts it.
+        isolation::IdRangePool pool({}, std::filesystem::path(options.state_dir) / "idranges");
+        auto range = pool.acquire(workload->metadata.name);
+        if (!range) {
+            fail_message(workload->metadata.name + ": start failed at " + range.error().describe());
+            return kExitStartFailed;
+        }
+        request.id_range = *range;
+    }
     request.cgroup_fd = cgroup->cgroup.dir_fd();
     request.extra_args = options.args;
     request.stdin_fd = 0;  // foreground: the user's stdin (setsid keeps TIOCSTI away from the tty)
     request.kill_when_caller_exits = true;
-    isolation::Launcher launcher;
+    isolation::LauncherOptions launcher_options;
+    if (std::ranges::find(launcher_options.supervisor_paths, options.state_dir) ==
+        launcher_options.supervisor_paths.end())
+        launcher_options.supervisor_paths.push_back(options.state_dir);
+    isolation::Launcher launcher(launcher_options);
     auto process = launcher.launch(request);
     if (!process) {
         fail_message(process.error().describe());
@@ -193,6 +212,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--stop-timeout", options->stop_timeout,
                     "after forwarding SIGINT/SIGTERM, SIGKILL the workload when it has not exited "
                     "within this")
+        ->capture_default_str();
+    cmd->add_option("--state-dir", options->state_dir,
+                    "the node's state directory: the id range pool of the workloads' user "
+                    "namespaces is its file 'idranges' (shared with edgevisord)")
         ->capture_default_str();
     cmd->add_option("args", options->args, "appended to the manifest's command (after --)");
     cmd->add_flag("--allow-missing-controllers", options->allow_missing_controllers,

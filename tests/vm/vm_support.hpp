@@ -25,6 +25,7 @@
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/manifests.hpp"
 #include "edgevisor/manifests/spec.hpp"
+#include "id_range.hpp"
 #include "skip.hpp"
 
 namespace edgevisor::vmtest {
@@ -152,6 +153,7 @@ inline isolation::Process start(const isolation::Cgroup& cgroup, const manifests
     request.workload = &w;
     request.cgroup_fd = cgroup.dir_fd();
     request.stdout_fd = stdout_fd;
+    request.id_range = testing::test_id_range(w);
     return must(launcher.launch(request), "launch the workload");
 }
 

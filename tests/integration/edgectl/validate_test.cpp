@@ -171,6 +171,22 @@ TEST_CASE(
     CHECK_THAT(result.err,
                Catch::Contains(file + ":1:1: warning: open: isolation.namespaces: without 'pid' "
                                       "the workload sees every host process"));
+    CHECK_THAT(result.err, Catch::Contains(file + ":1:1: warning: open: isolation.namespaces: "
+                                                  "without 'user', uid 0 inside is the host's "
+                                                  "root"));
+}
+
+TEST_CASE("edgectl validate: mapping inside 0 to host 0 is valid, with a warning") {
+    TempDir dir;
+    auto file = dir.write("root.yaml", workload("root",
+                                                "  isolation:\n    uidMap: [{inside: 0, "
+                                                "outside: 0, count: 65536}]\n"));
+    auto result = run_edgectl({"validate", file});
+    CHECK(result.code == 0);
+    CHECK(result.err == file +
+                            ":1:1: warning: root: isolation.uidMap: inside 0 maps to host uid 0, "
+                            "so root inside is the host's root (the mounts stay locked, the "
+                            "host's files do not)\n");
 }
 
 TEST_CASE("edgectl validate: mounts without the mount namespace are refused, as run would") {

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "id_range.hpp"
 #include "skip.hpp"
 
 namespace edgevisor::testing {
@@ -36,6 +37,7 @@ RunningWorkload::RunningWorkload(manifests::Workload workload, int cgroup_fd)
     request.stdout_fd = write_end.get();
     request.cgroup_fd = cgroup_fd;
     request.kill_when_caller_exits = true;
+    request.id_range = test_id_range(workload_);
     auto process = isolation::Launcher().launch(request);
     if (!process) FAIL("launch failed: " << process.error().describe());
     process_ = std::move(*process);

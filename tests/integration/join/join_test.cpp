@@ -133,6 +133,7 @@ TEST_CASE("joining a workload that has exited fails with a reason") {
     auto w = checker_workload({"exit", "0"});
     isolation::LaunchRequest request;
     request.workload = &w;
+    request.id_range = test_id_range(w);
     auto process = isolation::Launcher().launch(request);
     REQUIRE(process.has_value());
     REQUIRE(isolation::wait_exit(*process).has_value());

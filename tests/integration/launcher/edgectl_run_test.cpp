@@ -117,7 +117,9 @@ TEST_CASE("edgectl run: a workload killed by signal N gives 128+N") {
     ManifestFile m(
         manifest(", \"sleep\"", "  isolation:\n    namespaces: [mount]\n    network: host\n"));
     auto child = start_edgectl({m.path()});
-    // edgectl says first what leaving out the pid namespace opens.
+    // edgectl says first what leaving out the user and pid namespaces opens.
+    CHECK(read_line(child.out).find("without 'user', uid 0 inside is the host's root") !=
+          std::string::npos);
     CHECK(read_line(child.out).find("without 'pid' the workload sees every host process") !=
           std::string::npos);
     REQUIRE(read_line(child.out) == "ready");

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "id_range.hpp"
 #include "skip.hpp"
 
 namespace edgevisor::testing {
@@ -45,6 +46,11 @@ manifests::Workload checker_workload(std::vector<std::string> args) {
     return w;
 }
 
+manifests::Workload without_user(manifests::Workload workload) {
+    std::erase(workload.spec.isolation.namespaces, manifests::Namespace::user);
+    return workload;
+}
+
 Started start(const manifests::Workload& workload, isolation::LauncherOptions options,
               isolation::LaunchRequest request) {
     require_root();
@@ -54,6 +60,7 @@ Started start(const manifests::Workload& workload, isolation::LauncherOptions op
     UniqueFd write_end{pipe_fds[1]};
     request.workload = &workload;
     request.stdout_fd = write_end.get();
+    if (!request.id_range) request.id_range = test_id_range(workload);
     isolation::Launcher launcher(options);
     auto process = launcher.launch(request);
     if (!process) FAIL("launch failed: " << process.error().describe());
@@ -94,6 +101,7 @@ std::string start_error(const manifests::Workload& workload, isolation::Launcher
     isolation::Launcher launcher(options);
     isolation::LaunchRequest request;
     request.workload = &workload;
+    request.id_range = test_id_range(workload);
     auto process = launcher.launch(request);
     REQUIRE_FALSE(process.has_value());
     // Nothing of the workload is left: no child to reap.

@@ -11,6 +11,7 @@
 
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/spec.hpp"
+#include "id_range.hpp"
 
 namespace edgevisor::testing {
 
@@ -23,6 +24,10 @@ inline const std::string kChecker = checker_path();
 // A workload named "checker" running the checker with `args`, with the manifest defaults
 // (every namespace but user, network none, host root read-only) plus tmpfs /tmp of 16 MiB.
 manifests::Workload checker_workload(std::vector<std::string> args);
+
+// The workload without the user namespace (the opt-out): root inside is the host's root, and
+// the read-only mounts are all that stops a write.
+manifests::Workload without_user(manifests::Workload workload);
 
 struct RunOutput {
     std::string out;  // the workload's stdout

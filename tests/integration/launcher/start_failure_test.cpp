@@ -133,6 +133,7 @@ TEST_CASE("start failure: a declared fd that is not open") {
     isolation::Launcher launcher;
     isolation::LaunchRequest request;
     request.workload = &w;
+    request.id_range = test_id_range(w);
     request.pass_fds = {987};
     auto p = launcher.launch(request);
     REQUIRE_FALSE(p.has_value());

@@ -68,6 +68,25 @@ int mknod_open(const std::string& path) {
     return open_with(path, O_RDWR);
 }
 
+long remount_root_rw() {
+    return ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND, nullptr);
+}
+
+long umount_proc_sys() {
+    return ::umount2("/proc/sys", MNT_DETACH);
+}
+
+long in_own_mount_ns(long (*call)()) {
+    if (::unshare(CLONE_NEWNS) != 0) return -1;
+    return call();
+}
+
+// Creates PATH as uid/gid 1000 (root inside with CAP_SETUID/CAP_SETGID changes to it first).
+int write_as_1000(const std::string& path) {
+    if (::setresgid(1000, 1000, 1000) != 0 || ::setresuid(1000, 1000, 1000) != 0) return errno;
+    return write_file(path);
+}
+
 // Names for the "syscall" attempt: a call with harmless arguments whose errno tells whether
 // the policy let it through. The privilege tests add rows here.
 const std::map<std::string, long (*)()>& syscalls() {
@@ -76,6 +95,13 @@ const std::map<std::string, long (*)()>& syscalls() {
         {"unshare_mount", [] { return static_cast<long>(::unshare(CLONE_NEWNS)); }},
         {"chroot", [] { return static_cast<long>(::chroot("/")); }},
         {"umount_root", [] { return static_cast<long>(::umount2("/", MNT_DETACH)); }},
+        // Undoing the mounts that isolate: in the workload's mount namespace as it is, and in
+        // one of its own (unshare: the kernel copies the mounts, locked when they came from a
+        // more privileged user namespace).
+        {"remount_root_rw", remount_root_rw},
+        {"umount_proc_sys", umount_proc_sys},
+        {"ns_remount_root_rw", [] { return in_own_mount_ns(remount_root_rw); }},
+        {"ns_umount_proc_sys", [] { return in_own_mount_ns(umount_proc_sys); }},
     };
     return table;
 }
@@ -103,6 +129,7 @@ const std::vector<Attempt>& attempts() {
          [](const std::string& a) { return open_with(a, O_WRONLY); }},
         {"open_rdwr", "PATH (existing)", [](const std::string& a) { return open_with(a, O_RDWR); }},
         {"write_file", "PATH (create)", write_file},
+        {"write_as_1000", "PATH (create as uid 1000)", write_as_1000},
         {"connect_unix", "PATH", connect_unix},
         {"mknod_open", "PATH", mknod_open},
         {"sethostname", "NAME",

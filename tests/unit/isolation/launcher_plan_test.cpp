@@ -9,6 +9,7 @@
 #include "child_report.hpp"
 #include "child_step.hpp"
 #include "fds.hpp"
+#include "id_maps.hpp"
 #include "identity.hpp"
 #include "namespaces.hpp"
 
@@ -32,35 +33,82 @@ std::vector<std::string> env_of(const IdentityPlan& plan) {
 
 }  // namespace
 
-TEST_CASE("namespaces: defaults give every namespace but user, hostname = the name") {
-    auto plan = prepare_namespaces(workload());
+constexpr IdRange kRange{524288, 65536, 524288, 1879048192};
+
+TEST_CASE("namespaces: defaults give every namespace, the user namespace owns net, uts, ipc") {
+    auto plan = prepare_namespaces(workload(), kRange, {});
+    REQUIRE(plan);
+    // The clone makes what the host's user namespace owns: the mount namespace above all.
+    CHECK(plan->clone_flags == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWCGROUP));
+    CHECK(plan->user_owned_flags == (CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET));
+    CHECK(plan->hostname == "sensor");
+    CHECK(plan->loopback_up);
+    CHECK(plan->user);
+    CHECK(plan->uid_map == "0 524288 65536\n");
+    CHECK(plan->gid_map == "0 524288 65536\n");
+    CHECK(plan->root_uid == 524288);
+    CHECK(workload_namespace_flags(workload()) ==
+          (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS |
+           CLONE_NEWNET | CLONE_NEWUSER));
+}
+
+TEST_CASE("namespaces: without user, the clone makes every namespace") {
+    auto w = workload();
+    std::erase(w.spec.isolation.namespaces, manifests::Namespace::user);
+    auto plan = prepare_namespaces(w, std::nullopt, {});
     REQUIRE(plan);
     CHECK(plan->clone_flags == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
                                 CLONE_NEWNET | CLONE_NEWCGROUP));
-    CHECK(plan->hostname == "sensor");
-    CHECK(plan->loopback_up);
+    CHECK(plan->user_owned_flags == 0);
     CHECK_FALSE(plan->user);
 }
 
-TEST_CASE("namespaces: network host shares the stack, user namespace gets the maps as text") {
+TEST_CASE("namespaces: the manifest's maps exactly as given, the range for the one left out") {
     auto w = workload();
     w.spec.isolation.network = manifests::NetworkMode::host;
     w.spec.isolation.namespaces = {manifests::Namespace::mount, manifests::Namespace::user};
     w.spec.isolation.uid_map = {{0, 100000, 65536}, {65536, 5000, 1}};
-    auto plan = prepare_namespaces(w);
+    auto plan = prepare_namespaces(w, kRange, {});
     REQUIRE(plan);
-    CHECK(plan->clone_flags == (CLONE_NEWNS | CLONE_NEWUSER));
+    CHECK(plan->clone_flags == CLONE_NEWNS);
+    CHECK(plan->user_owned_flags == 0);
     CHECK(plan->hostname.empty());
     CHECK_FALSE(plan->loopback_up);
     CHECK(plan->uid_map == "0 100000 65536\n65536 5000 1\n");
-    CHECK(plan->gid_map == "0 0 65536\n");  // the documented default
+    CHECK(plan->root_uid == 100000);
+    CHECK(plan->gid_map == "0 524288 65536\n");
+}
+
+TEST_CASE("namespaces: a user namespace without maps needs a range") {
+    auto plan = prepare_namespaces(workload(), std::nullopt, {});
+    REQUIRE_FALSE(plan);
+    CHECK(plan.error().describe() ==
+          "user_namespace: no host id range given for the workload (IdRangePool): Invalid "
+          "argument");
+}
+
+TEST_CASE("namespaces: named ids map through 1:1 around and beyond the range, never id 0") {
+    auto map = range_map(kRange, {1000, 0, 20, 1000, 70000}, "gid");
+    REQUIRE(map);
+    CHECK(*map ==
+          "0 524288 20\n20 20 1\n21 524309 979\n1000 1000 1\n1001 525289 64535\n"
+          "70000 70000 1\n");
+    CHECK(*range_map(kRange, {0}, "uid") == "0 524288 65536\n");
+    CHECK(*range_map(kRange, {65535}, "uid") == "0 524288 65535\n65535 65535 1\n");
+    auto inside_pool = range_map(kRange, {600000}, "uid");
+    REQUIRE_FALSE(inside_pool);
+    CHECK(inside_pool.error().message.starts_with(
+        "user_namespace(uid 600000): a named host id inside the node's id pool"));
+    std::vector<std::uint32_t> many;
+    for (std::uint32_t id = 1; id <= 400; ++id) many.push_back(id * 2);
+    CHECK(range_map(kRange, many, "gid").error().code == E2BIG);
 }
 
 TEST_CASE("namespaces: a rootfs without the mount namespace is refused") {
     auto w = workload();
     w.spec.isolation.namespaces = {manifests::Namespace::pid};
     w.spec.isolation.rootfs.path = "/srv/root";
-    auto plan = prepare_namespaces(w);
+    auto plan = prepare_namespaces(w, std::nullopt, {});
     REQUIRE_FALSE(plan);
     CHECK(plan.error().step == "rootfs");
 }

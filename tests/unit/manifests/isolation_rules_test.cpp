@@ -155,8 +155,9 @@ TEST_CASE("settings that need a namespace, or conflict with one") {
           Rules{"7:34 namespace-required"});
     CHECK(where_rules(iso("{hostname: box}")).empty());
     CHECK(where_rules(iso("{hostname: -box}")) == Rules{"7:25 hostname-format"});
-    CHECK(where_rules(iso("{uidMap: [{inside: 0, outside: 1000}]}")) ==
-          Rules{"7:15 namespace-required"});
+    CHECK(where_rules(iso("{uidMap: [{inside: 0, outside: 1000}]}")).empty());  // user: default
+    CHECK(where_rules(iso("{namespaces: [pid, net], uidMap: [{inside: 0, outside: 1000}]}")) ==
+          Rules{"7:39 namespace-required"});
     CHECK(where_rules(iso("{namespaces: [net, user], gidMap: [{inside: 0, outside: 1000}]}")) ==
           std::vector<std::string>{});
 }

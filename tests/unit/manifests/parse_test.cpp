@@ -21,9 +21,9 @@ TEST_CASE("a minimal manifest gets every default from spec.hpp") {
     CHECK(w.spec.working_dir == "/");
     CHECK(w.spec.restart.policy == RestartPolicy::always);
     CHECK(w.spec.restart.backoff.initial == Duration{1000});
-    CHECK(w.spec.isolation.namespaces == std::vector<Namespace>{Namespace::pid, Namespace::mount,
-                                                                Namespace::ipc, Namespace::uts,
-                                                                Namespace::net, Namespace::cgroup});
+    CHECK(w.spec.isolation.namespaces ==
+          std::vector<Namespace>{Namespace::pid, Namespace::mount, Namespace::ipc, Namespace::uts,
+                                 Namespace::net, Namespace::cgroup, Namespace::user});
     CHECK(w.spec.isolation.network == NetworkMode::none);
     CHECK(w.spec.isolation.seccomp.profile == SeccompProfile::default_profile);
     CHECK(w.spec.isolation.no_new_privileges);
@@ -177,7 +177,7 @@ TEST_CASE("network: host without a namespace list drops only net from the defaul
     REQUIRE(result.ok());
     CHECK(result.workloads[0].spec.isolation.namespaces ==
           std::vector<Namespace>{Namespace::pid, Namespace::mount, Namespace::ipc, Namespace::uts,
-                                 Namespace::cgroup});
+                                 Namespace::cgroup, Namespace::user});
 }
 
 TEST_CASE("seccomp profiles file and unconfined, and tcp probes") {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "edgevisor/error.hpp"
+#include "edgevisor/isolation/id_pool.hpp"
 #include "edgevisor/manifests/spec.hpp"
 #include "edgevisor/unique_fd.hpp"
 
@@ -23,6 +24,8 @@ struct LauncherOptions {
     bool allow_clone3 = true;             // false: clone() + pidfd_open()
     bool allow_clone_into_cgroup = true;  // false: write our pid to cgroup.procs in the child
     bool allow_mount_setattr = true;  // false: read-only root by remounting each submount (< 5.12)
+    // false: binds are never idmapped (as where the kernel or filesystem cannot, < 5.12)
+    bool allow_idmapped_mounts = true;
     // The supervisor's runtime directory: the root is staged in <runtime_dir>/rootfs-stage, which
     // must be root's own and writable by nobody else (no fallback to /tmp).
     std::string runtime_dir = "/run/edgevisor";
@@ -47,6 +50,9 @@ struct LaunchRequest {
     // SIGKILL the workload when the calling thread exits (edgectl run in the foreground); the
     // daemon leaves it off so that workloads survive its upgrade.
     bool kill_when_caller_exits = false;
+    // The workload's host id range (IdRangePool::acquire), required when needs_id_range():
+    // root inside is range.first outside, and the ids the manifest names map through 1:1.
+    std::optional<IdRange> id_range;
 };
 
 struct Process {

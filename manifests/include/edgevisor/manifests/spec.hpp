@@ -197,9 +197,11 @@ struct Rlimit {
 };
 
 struct Isolation {
-    // Default: every namespace but user. Order is not significant; the parser sorts.
+    // Default: every namespace, user included (uid 0 inside is not the host's root). Order is
+    // not significant; the parser sorts.
     std::vector<Namespace> namespaces{Namespace::pid, Namespace::mount, Namespace::ipc,
-                                      Namespace::uts, Namespace::net,   Namespace::cgroup};
+                                      Namespace::uts, Namespace::net,   Namespace::cgroup,
+                                      Namespace::user};
     NetworkMode network = NetworkMode::none;
     std::optional<std::string> hostname;  // default: the workload's name (when uts is set)
     Rootfs rootfs;
@@ -210,7 +212,9 @@ struct Isolation {
     // A minimal init as pid 1 of the pid namespace, the command its child: it forwards signals,
     // reaps orphans and exits with the command's status (like docker run --init).
     bool init = false;
-    std::vector<IdMap> uid_map;  // user namespace only; empty means the launcher's default
+    // User namespace only; empty: the workload's range from the node's pool, with the ids that
+    // `user` names mapped through 1:1 (see isolation/id_pool.hpp).
+    std::vector<IdMap> uid_map;
     std::vector<IdMap> gid_map;
     std::vector<Rlimit> rlimits;  // sorted by name
 };

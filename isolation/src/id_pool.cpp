@@ -1,0 +1,208 @@
+#include "edgevisor/isolation/id_pool.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "edgevisor/log.hpp"
+#include "edgevisor/unique_fd.hpp"
+
+namespace edgevisor::isolation {
+namespace {
+
+constexpr const char* kHeader = "# edgevisor id ranges v1: <workload> <first host id> <size>";
+
+using Entries = std::map<std::string, std::pair<std::uint32_t, std::uint32_t>>;
+
+Result<Entries> read_state(const std::filesystem::path& path) {
+    Entries out;
+    std::ifstream in(path);
+    if (!in) {
+        if (errno == ENOENT) return out;  // no range handed out yet
+        return fail_errno("id_pool", "id_pool(" + path.string() + ")");
+    }
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        if (line.empty() || line.starts_with("#")) continue;
+        std::istringstream fields(line);
+        std::string name, rest;
+        std::uint64_t first = 0, size = 0;
+        if (!(fields >> name >> first >> size) || (fields >> rest) || size == 0 ||
+            first + size > UINT32_MAX)
+            return fail("id_pool",
+                        "id_pool(" + path.string() + ":" + std::to_string(number) +
+                            "): expected '<workload> <first host id> <size>', got '" + line + "'",
+                        EINVAL);
+        out[name] = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(size)};
+    }
+    return out;
+}
+
+Status fsync_directory(const std::filesystem::path& dir) {
+    UniqueFd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (!fd || ::fsync(fd.get()) != 0) return fail_errno("id_pool", "id_pool(fsync " + dir.string() + ")");
+    return {};
+}
+
+// Temp file, fsync, rename over the old one, fsync the directory: after a power cut the file
+// holds either the old or the new text, and a rename that returned is on disk.
+Status write_atomically(const std::filesystem::path& path, const std::string& text) {
+    const auto temp = path.string() + ".tmp." + std::to_string(::getpid());
+    UniqueFd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)};
+    if (!fd) return fail_errno("id_pool", "id_pool(" + temp + ")");
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            auto err = fail_errno("id_pool", "id_pool(write " + temp + ")");
+            ::unlink(temp.c_str());
+            return err;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+        auto err = fail_errno("id_pool", "id_pool(" + path.string() + ")");
+        ::unlink(temp.c_str());
+        return err;
+    }
+    return fsync_directory(path.parent_path());
+}
+
+std::string render(const Entries& entries) {
+    std::string text = std::string(kHeader) + "\n";
+    for (const auto& [name, range] : entries)
+        text += name + " " + std::to_string(range.first) + " " + std::to_string(range.second) + "\n";
+    return text;
+}
+
+// Holds an exclusive flock on "<state file>.lock" for the scope: edgectl runs and the daemon
+// may take ranges at the same time. The directory is created (0700: it is the supervisor's).
+class PoolLock {
+  public:
+    static Result<PoolLock> take(const std::filesystem::path& state_file) {
+        std::error_code ec;
+        const auto dir = state_file.parent_path();
+        if (!std::filesystem::exists(dir, ec)) {
+            std::filesystem::create_directories(dir, ec);
+            if (ec) return fail("id_pool", "id_pool(" + dir.string() + "): " + ec.message(), ec.value());
+            ::chmod(dir.c_str(), 0700);
+        }
+        const auto path = state_file.string() + ".lock";
+        UniqueFd fd{::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)};
+        if (!fd) return fail_errno("id_pool", "id_pool(" + path + ")");
+        int rc;
+        do {
+            rc = ::flock(fd.get(), LOCK_EX);
+        } while (rc != 0 && errno == EINTR);
+        if (rc != 0) return fail_errno("id_pool", "id_pool(flock " + path + ")");
+        return PoolLock(std::move(fd));
+    }
+
+  private:
+    explicit PoolLock(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;  // closing it releases the lock
+};
+
+}  // namespace
+
+bool needs_id_range(const manifests::Workload& workload) {
+    const auto& iso = workload.spec.isolation;
+    return std::ranges::find(iso.namespaces, manifests::Namespace::user) != iso.namespaces.end() &&
+           (iso.uid_map.empty() || iso.gid_map.empty());
+}
+
+IdRangePool::IdRangePool(IdPoolConfig config, std::filesystem::path state_file)
+    : config_(config), state_file_(std::move(state_file)) {}
+
+Status IdRangePool::check_config() const {
+    const std::uint64_t end =
+        std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.range_size;
+    // 4294967295 is (uid_t)-1, which no mapping may use.
+    if (config_.first == 0 || config_.count == 0 || config_.range_size == 0 || end > UINT32_MAX)
+        return fail("id_pool",
+                    "id_pool: first " + std::to_string(config_.first) + ", " +
+                        std::to_string(config_.count) + " ranges of " +
+                        std::to_string(config_.range_size) +
+                        ": the pool must start above 0 and end below 4294967295",
+                    EINVAL);
+    return {};
+}
+
+IdRange IdRangePool::range_at(std::uint32_t index) const {
+    IdRange r;
+    r.first = config_.first + index * config_.range_size;
+    r.size = config_.range_size;
+    r.pool_first = config_.first;
+    r.pool_end = std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.range_size;
+    return r;
+}
+
+Result<IdRange> IdRangePool::acquire(const std::string& workload) {
+    if (auto st = check_config(); !st) return std::unexpected(st.error());
+    auto lock = PoolLock::take(state_file_);
+    if (!lock) return std::unexpected(lock.error());
+    auto entries = read_state(state_file_);
+    if (!entries) return std::unexpected(entries.error());
+
+    auto index_of = [&](std::uint32_t first, std::uint32_t size) -> std::optional<std::uint32_t> {
+        if (size != config_.range_size || first < config_.first ||
+            (first - config_.first) % config_.range_size != 0)
+            return std::nullopt;
+        std::uint32_t index = (first - config_.first) / config_.range_size;
+        if (index >= config_.count) return std::nullopt;
+        return index;
+    };
+    if (auto it = entries->find(workload); it != entries->end()) {
+        if (index_of(it->second.first, it->second.second)) return range_at(*index_of(it->second.first, it->second.second));
+        log::warn("{}: id range {}+{} is outside the configured pool; taking a new one", workload,
+                  it->second.first, it->second.second);
+        entries->erase(it);
+    }
+    std::set<std::uint32_t> taken;
+    for (const auto& [name, range] : *entries)
+        if (auto index = index_of(range.first, range.second)) taken.insert(*index);
+    std::uint32_t index = 0;
+    while (index < config_.count && taken.contains(index)) ++index;
+    if (index == config_.count)
+        return fail("id_pool",
+                    "id_pool: all " + std::to_string(config_.count) + " id ranges are taken (" +
+                        state_file_.string() + ")",
+                    ENOSPC);
+    IdRange range = range_at(index);
+    (*entries)[workload] = {range.first, range.size};
+    if (auto st = write_atomically(state_file_, render(*entries)); !st)
+        return std::unexpected(st.error());
+    return range;
+}
+
+Status IdRangePool::release(const std::string& workload) {
+    auto lock = PoolLock::take(state_file_);
+    if (!lock) return std::unexpected(lock.error());
+    auto entries = read_state(state_file_);
+    if (!entries) return std::unexpected(entries.error());
+    if (entries->erase(workload) == 0) return {};
+    return write_atomically(state_file_, render(*entries));
+}
+
+Result<std::map<std::string, IdRange>> IdRangePool::ranges() const {
+    auto entries = read_state(state_file_);
+    if (!entries) return std::unexpected(entries.error());
+    std::map<std::string, IdRange> out;
+    for (const auto& [name, range] : *entries) {
+        IdRange r = range_at(0);
+        r.first = range.first;
+        r.size = range.second;
+        out[name] = r;
+    }
+    return out;
+}
+
+}  // namespace edgevisor::isolation
