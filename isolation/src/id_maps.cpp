@@ -10,8 +10,8 @@ namespace {
 
 void line(std::string& out, std::uint64_t inside, std::uint64_t outside, std::uint64_t count) {
     if (count == 0) return;
-    out += std::to_string(inside) + " " + std::to_string(outside) + " " + std::to_string(count) +
-           "\n";
+    out +=
+        std::to_string(inside) + " " + std::to_string(outside) + " " + std::to_string(count) + "\n";
 }
 
 }  // namespace
@@ -23,13 +23,12 @@ Result<std::string> range_map(const IdRange& range, std::vector<std::uint32_t> n
     named.erase(std::unique(named.begin(), named.end()), named.end());
     for (auto id : named)
         if (id >= range.pool_first && id < range.pool_end)
-            return fail_at(Step::user_namespace, std::string(what) + " " + std::to_string(id),
-                           EINVAL,
-                           "a named host id inside the node's id pool [" +
-                               std::to_string(range.pool_first) + ", " +
-                               std::to_string(range.pool_end) +
-                               ") cannot be mapped through; it belongs to another workload's "
-                               "range");
+            return fail_at(
+                Step::user_namespace, std::string(what) + " " + std::to_string(id), EINVAL,
+                "a named host id inside the node's id pool [" + std::to_string(range.pool_first) +
+                    ", " + std::to_string(range.pool_end) +
+                    ") cannot be mapped through; it belongs to another workload's "
+                    "range");
     // The range, cut around the named ids that fall inside it; those beyond it follow.
     std::string out;
     std::uint64_t next = 0;  // first inside id not mapped yet

@@ -47,7 +47,8 @@ Result<Entries> read_state(const std::filesystem::path& path) {
 
 Status fsync_directory(const std::filesystem::path& dir) {
     UniqueFd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (!fd || ::fsync(fd.get()) != 0) return fail_errno("id_pool", "id_pool(fsync " + dir.string() + ")");
+    if (!fd || ::fsync(fd.get()) != 0)
+        return fail_errno("id_pool", "id_pool(fsync " + dir.string() + ")");
     return {};
 }
 
@@ -79,7 +80,8 @@ Status write_atomically(const std::filesystem::path& path, const std::string& te
 std::string render(const Entries& entries) {
     std::string text = std::string(kHeader) + "\n";
     for (const auto& [name, range] : entries)
-        text += name + " " + std::to_string(range.first) + " " + std::to_string(range.second) + "\n";
+        text +=
+            name + " " + std::to_string(range.first) + " " + std::to_string(range.second) + "\n";
     return text;
 }
 
@@ -92,7 +94,9 @@ class PoolLock {
         const auto dir = state_file.parent_path();
         if (!std::filesystem::exists(dir, ec)) {
             std::filesystem::create_directories(dir, ec);
-            if (ec) return fail("id_pool", "id_pool(" + dir.string() + "): " + ec.message(), ec.value());
+            if (ec)
+                return fail("id_pool", "id_pool(" + dir.string() + "): " + ec.message(),
+                            ec.value());
             ::chmod(dir.c_str(), 0700);
         }
         const auto path = state_file.string() + ".lock";
@@ -161,7 +165,8 @@ Result<IdRange> IdRangePool::acquire(const std::string& workload) {
         return index;
     };
     if (auto it = entries->find(workload); it != entries->end()) {
-        if (index_of(it->second.first, it->second.second)) return range_at(*index_of(it->second.first, it->second.second));
+        if (index_of(it->second.first, it->second.second))
+            return range_at(*index_of(it->second.first, it->second.second));
         log::warn("{}: id range {}+{} is outside the configured pool; taking a new one", workload,
                   it->second.first, it->second.second);
         entries->erase(it);

@@ -180,8 +180,7 @@ Result<UserNamespaces> open_user_namespace(const NamespacePlan& plan) {
     UserNamespaces out;
     auto open_ns = [&](const char* name, UniqueFd& fd) -> Status {
         fd.reset(::open((base + "ns/" + name).c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd)
-            return fail_at(Step::user_namespace, std::string("open ns/") + name, errno);
+        if (!fd) return fail_at(Step::user_namespace, std::string("open ns/") + name, errno);
         return {};
     };
     if (auto st = open_ns("user", out.user); !st) return std::unexpected(st.error());
@@ -227,7 +226,8 @@ StepResult child_apply_namespaces(const NamespacePlan& plan) noexcept {
 
 StepResult child_enter_user_namespace(const NamespacePlan& plan) noexcept {
     if (plan.user_fd < 0) return step_ok;
-    if (::setns(plan.user_fd, CLONE_NEWUSER) != 0) return {Step::user_namespace, errno, "setns(user)"};
+    if (::setns(plan.user_fd, CLONE_NEWUSER) != 0)
+        return {Step::user_namespace, errno, "setns(user)"};
     // Joining gives every capability in the namespace but keeps our ids: the host's root,
     // unmapped inside (files we created would be EOVERFLOW). Become the namespace's root; the
     // workload's user comes later. Raw calls: see child_set_ids.

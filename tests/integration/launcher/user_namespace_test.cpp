@@ -61,8 +61,9 @@ manifests::Mount writable_bind(const fs::path& source, const std::string& target
 
 }  // namespace
 
-TEST_CASE("userns: a root-only file and a root-only socket of the host are out of a root "
-          "workload's reach") {
+TEST_CASE(
+    "userns: a root-only file and a root-only socket of the host are out of a root "
+    "workload's reach") {
     require_root();
     HostDir host;
     const auto secret = host.path() / "secret";
@@ -90,7 +91,9 @@ TEST_CASE("userns: with SYS_ADMIN inside, the read-only root and the /proc masks
         CHECK(attempt(w, "syscall", "ns_remount_root_rw") == EPERM);
         CHECK(attempt(w, "syscall", "ns_umount_proc_sys") == EINVAL);
     };
-    SECTION("the default user namespace") { check_locked(sys_admin_root()); }
+    SECTION("the default user namespace") {
+        check_locked(sys_admin_root());
+    }
     SECTION("without the user namespace, for contrast: SYS_ADMIN undoes the read-only root") {
         CHECK(attempt(without_user(sys_admin_root()), "syscall", "remount_root_rw") == 0);
     }
@@ -115,19 +118,17 @@ TEST_CASE("userns: named ids map through 1:1, the rest of the range is the workl
     const auto f = std::to_string(range->first);
     auto line = [](std::uint64_t inside, std::uint64_t outside, std::uint64_t count) {
         char buf[96];
-        std::snprintf(buf, sizeof buf, "%10llu %10llu %10llu",
-                      static_cast<unsigned long long>(inside),
-                      static_cast<unsigned long long>(outside),
-                      static_cast<unsigned long long>(count));
+        std::snprintf(
+            buf, sizeof buf, "%10llu %10llu %10llu", static_cast<unsigned long long>(inside),
+            static_cast<unsigned long long>(outside), static_cast<unsigned long long>(count));
         return std::string(buf);
     };
-    CHECK(r["uid_map"] ==
-          nlohmann::json({line(0, range->first, 1000), line(1000, 1000, 1),
-                          line(1001, range->first + 1001, 65536 - 1001)}));
-    CHECK(r["gid_map"] == nlohmann::json({line(0, range->first, 20), line(20, 20, 1),
-                                          line(21, range->first + 21, 1000 - 21),
-                                          line(1000, 1000, 1),
+    CHECK(r["uid_map"] == nlohmann::json({line(0, range->first, 1000), line(1000, 1000, 1),
                                           line(1001, range->first + 1001, 65536 - 1001)}));
+    CHECK(r["gid_map"] ==
+          nlohmann::json({line(0, range->first, 20), line(20, 20, 1),
+                          line(21, range->first + 21, 1000 - 21), line(1000, 1000, 1),
+                          line(1001, range->first + 1001, 65536 - 1001)}));
 }
 
 TEST_CASE("userns: a serial-port-like device of a host group is usable when that group is named") {
@@ -135,7 +136,7 @@ TEST_CASE("userns: a serial-port-like device of a host group is usable when that
     HostDir host;
     const auto tty = host.path() / "ttyFAKE";
     REQUIRE(::mknod(tty.c_str(), S_IFCHR | 0660, makedev(1, 3)) == 0);  // /dev/null's numbers
-    REQUIRE(::chown(tty.c_str(), 0, 20) == 0);                           // root:dialout
+    REQUIRE(::chown(tty.c_str(), 0, 20) == 0);                          // root:dialout
     REQUIRE(::chmod(tty.c_str(), 0660) == 0);
     auto w = checker_workload({});
     manifests::Mount bind;
@@ -149,8 +150,9 @@ TEST_CASE("userns: a serial-port-like device of a host group is usable when that
     CHECK(attempt(w, "open_rdwr", "/dev/ttyFAKE") == 0);
 }
 
-TEST_CASE("userns: what the workload writes in a writable bind is owned as it would be on the "
-          "host") {
+TEST_CASE(
+    "userns: what the workload writes in a writable bind is owned as it would be on the "
+    "host") {
     require_root();
     HostDir host;
     const auto data = host.path() / "data";

@@ -149,6 +149,7 @@ TEST_CASE("lockstep: every manifest-decidable launcher refusal is a validation r
     {
         isolation::LaunchRequest request;
         request.workload = &base.workloads.front();
+        request.id_range = isolation::IdRange{524288, 65536, 524288, 1879048192};
         auto plan = isolation::prepare_launch(request, {});
         INFO((plan ? std::string("ok") : plan.error().describe()));
         REQUIRE(plan.has_value());  // the base itself is launchable
@@ -164,6 +165,7 @@ TEST_CASE("lockstep: every manifest-decidable launcher refusal is a validation r
         refusal.build(workload);
         isolation::LaunchRequest request;
         request.workload = &workload;
+        request.id_range = isolation::IdRange{524288, 65536, 524288, 1879048192};
         auto plan = isolation::prepare_launch(request, {});
         REQUIRE_FALSE(plan.has_value());
         INFO(plan.error().describe());
