@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <filesystem>
 
 #include <csignal>
 #include <cstring>
@@ -122,6 +123,15 @@ void Core::launch(Unit& unit) {
     request.stdout_fd = out->second.get();
     request.stderr_fd = err->second.get();
     request.kill_when_caller_exits = false;  // workloads outlive the daemon (README "Adoption")
+    if (isolation::needs_id_range(unit.desired.workload)) {
+        // The node's pool in the state directory (shared with edgectl run): the workload keeps
+        // its host ids across restarts. Pool bounds: IdPoolConfig's defaults until the node
+        // config names them.
+        isolation::IdRangePool pool({}, std::filesystem::path(config_.paths.state) / "idranges");
+        auto range = pool.acquire(unit.name());
+        if (!range) return failed(range.error().wrap(unit.name() + ": start failed at id pool"));
+        request.id_range = *range;
+    }
     auto process = launcher_.launch(request);
     if (!process) return failed(process.error());
     out->second.reset();
