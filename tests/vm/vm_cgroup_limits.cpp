@@ -190,6 +190,8 @@ TEST_CASE("io.max is written for the real virtio block device and throttles read
     std::string major_minor = must(isolation::resolve_block_device(device), "resolve the disk");
 
     // The workload's /dev is minimal: the disk comes in by a bind mount, as a user would do it.
+    // Without the user namespace: the guest's disk node is the guest root's own, and
+    // root inside a user namespace is not the guest's root (devtmpfs has no idmapped mounts).
     auto reader = manifest(R"(
 metadata: {name: reader}
 spec:
@@ -198,6 +200,7 @@ spec:
   resources: {io: {max: [{device: ")" +
                            device + R"(", rbps: 1Mi}]}}
   isolation:
+    namespaces: [pid, mount, ipc, uts, net, cgroup]
     mounts: [{type: bind, source: ")" +
                            device + R"(", target: ")" + device + R"("}]
 )");
