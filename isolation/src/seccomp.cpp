@@ -95,6 +95,11 @@ std::string policy_text(const detail::SeccompPolicy& policy) {
         }
         text += "\n";
     }
+    for (const auto& raw : policy.raw_rules) {
+        text += "raw " + raw.name + " " + std::to_string(raw.number) + " " +
+                action_text(raw.action) + " arch " + std::to_string(raw.only_arch) + " arg0 " +
+                (raw.arg0_is ? std::to_string(*raw.arg0_is) : std::string("any")) + "\n";
+    }
     for (const auto& warning : policy.warnings) text += "warning " + warning + "\n";
     return text;
 }
@@ -116,7 +121,7 @@ Result<PolicySource> describe_policy(const manifests::Seccomp& seccomp,
             source.canonical_text = "unconfined\n";
             return source;
         case manifests::SeccompProfile::default_profile:
-            source.policy = detail::default_policy();
+            source.policy = detail::default_policy(granted);
             break;
         case manifests::SeccompProfile::custom: {
             auto policy = detail::custom_policy(seccomp);

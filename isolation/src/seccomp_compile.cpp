@@ -135,7 +135,7 @@ struct Compiler {
     }
 };
 
-Result<FilterContext> build(const SeccompPolicy& policy, std::uint32_t native,
+Result<FilterContext> build(const SeccompPolicy& policy, std::uint32_t native, int optimize,
                             std::vector<std::string>& warnings) {
     if (native == 0) native = seccomp_arch_native();
     FilterContext ctx{seccomp_init(to_libseccomp(policy.default_action))};
@@ -146,9 +146,11 @@ Result<FilterContext> build(const SeccompPolicy& policy, std::uint32_t native,
         return fail("seccomp", "cannot set the bad-architecture action", -rc);
     }
     // A binary search tree over syscall numbers: long allow lists (Docker's ~400 calls) stay
-    // cheap per system call instead of a linear scan.
-    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0) {
-        return fail("seccomp", "cannot enable the binary-tree optimisation", -rc);
+    // cheap per system call instead of a linear scan (bench/ measures both).
+    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE,
+                                  static_cast<std::uint32_t>(optimize));
+        rc != 0) {
+        return fail("seccomp", "cannot set the filter optimisation level", -rc);
     }
     Compiler compiler{policy, filter_architectures(native), {}};
     if (native != seccomp_arch_native()) {
@@ -203,11 +205,13 @@ std::vector<std::uint32_t> filter_architectures(std::uint32_t native_arch) {
     }
 }
 
-Result<SeccompProgram> compile_policy(const SeccompPolicy& policy, std::uint32_t native_arch) {
+Result<SeccompProgram> compile_policy(const SeccompPolicy& policy, std::uint32_t native_arch,
+                                      int optimize) {
+    if (native_arch == 0) native_arch = seccomp_arch_native();
     SeccompProgram program;
     program.warnings = policy.warnings;
     std::vector<std::string> warnings;
-    auto ctx = build(policy, native_arch, warnings);
+    auto ctx = build(policy, native_arch, optimize, warnings);
     if (!ctx) return std::unexpected(ctx.error());
     program.warnings.insert(program.warnings.end(), warnings.begin(), warnings.end());
     auto bpf = export_to_memory(ctx->get(), false);
@@ -216,25 +220,40 @@ Result<SeccompProgram> compile_policy(const SeccompPolicy& policy, std::uint32_t
         return fail("seccomp", "libseccomp exported a malformed BPF program (" +
                                    std::to_string(bpf->size()) + " bytes)");
     }
+    auto prefix = raw_rule_prefix(policy.raw_rules, filter_architectures(native_arch));
+    if (!prefix) return std::unexpected(prefix.error());
+    program.instructions = std::move(*prefix);
+    const std::size_t prefix_size = program.instructions.size();
+    program.instructions.resize(prefix_size + bpf->size() / sizeof(sock_filter));
+    std::memcpy(program.instructions.data() + prefix_size, bpf->data(), bpf->size());
     // The kernel refuses longer programs (BPF_MAXINSNS) at load time, in the child; say it here.
-    if (bpf->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
+    if (program.instructions.size() > BPF_MAXINSNS) {
         return fail("seccomp",
                     (policy.origin.empty() ? std::string("policy") : policy.origin) +
-                        " compiles to " + std::to_string(bpf->size() / sizeof(sock_filter)) +
+                        " compiles to " + std::to_string(program.instructions.size()) +
                         " BPF instructions, more than the kernel's limit of " +
                         std::to_string(BPF_MAXINSNS),
                     E2BIG);
     }
-    program.instructions.resize(bpf->size() / sizeof(sock_filter));
-    std::memcpy(program.instructions.data(), bpf->data(), bpf->size());
     return program;
 }
 
 Result<std::string> export_pfc(const SeccompPolicy& policy, std::uint32_t native_arch) {
+    if (native_arch == 0) native_arch = seccomp_arch_native();
     std::vector<std::string> warnings;
-    auto ctx = build(policy, native_arch, warnings);
+    auto ctx = build(policy, native_arch, kBinaryTree, warnings);
     if (!ctx) return std::unexpected(ctx.error());
-    return export_to_memory(ctx->get(), true);
+    auto pfc = export_to_memory(ctx->get(), true);
+    if (!pfc) return pfc;
+    std::string head;
+    for (const auto& rule : policy.raw_rules) {
+        head += "# raw rule (before libseccomp's filter): " + rule.name + " = " +
+                std::to_string(rule.number) +
+                (rule.only_arch != 0 ? " on " + arch_name(rule.only_arch) : std::string{}) +
+                (rule.arg0_is ? " if $a0 == " + std::to_string(*rule.arg0_is) : std::string{}) +
+                " action " + std::to_string(to_libseccomp(rule.action)) + "\n";
+    }
+    return head + *pfc;
 }
 
 }  // namespace edgevisor::isolation::seccomp_detail

@@ -1,5 +1,6 @@
 #include "attempts.hpp"
 #include "privilege_calls.hpp"
+#include "raw_calls.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -142,6 +143,8 @@ const std::vector<Attempt>& attempts() {
         {"syscall", "NAME (see syscalls())", named_syscall},
         {"privileged", "NAME (see privilege_calls.cpp)",
          [](const std::string& a) { return privilege_call(a); }},
+        {"raw_syscall", "NR[,ARG...] (native ABI)", raw_syscall},
+        {"raw_syscall_i386", "NR[,ARG...] (i386 ABI, int 0x80)", raw_syscall_i386},
     };
     return table;
 }

@@ -1,0 +1,28 @@
+// The real test inputs of shared/data (Docker's seccomp profile), which live beside the
+// repository (a CI clone has shared/ next to it; a git worktree under wt/ has it one more level
+// up). Used from there, never copied into the repository.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "skip.hpp"
+
+namespace edgevisor::testing {
+
+// The path of shared/data/<relative>; skips the test loudly when it is not there.
+inline std::string shared_data_path(const std::string& relative) {
+    const std::filesystem::path source = EDGEVISOR_SOURCE_DIR;
+    for (const auto& base : {source / "../shared/data", source / "../../shared/data"}) {
+        if (std::filesystem::exists(base / relative)) {
+            return std::filesystem::weakly_canonical(base / relative).string();
+        }
+    }
+    skip("shared/data/" + relative + " not found beside " + source.string());
+}
+
+inline std::string docker_profile_path() {
+    return shared_data_path("seccomp/docker-default.json");
+}
+
+}  // namespace edgevisor::testing
