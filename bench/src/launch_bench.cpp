@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
                    "docker-default.json)");
     app.add_option(
         "--rows", options.only,
-        "only these rows: edgectl, edgectl-b, edgectl-seccomp-default, edgectl-seccomp-docker, "
+        "only these rows: edgectl, edgectl-b, edgectl-seccomp-default, edgectl-seccomp-deny-list, "
+        "edgectl-seccomp-docker, "
         "bwrap, crun, crun-seccomp-docker, runc (several: repeat or space-separate)");
     app.add_flag("!--no-runc", options.rows.runc, "leave runc out");
     app.add_flag("!--no-crun-seccomp", options.rows.crun_docker_seccomp,

@@ -66,14 +66,17 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     const std::string manifests = options.source_dir + "/bench/manifests/";
     const std::string unconfined = manifests + "true-isolated.yaml";
     const std::string with_default = manifests + "true-isolated-seccomp-default.yaml";
+    const std::string with_deny_list = manifests + "true-isolated-seccomp-deny-list.yaml";
     const char* unconfined_label = "edgectl run, seccomp unconfined";
     const char* default_label = "edgectl run, seccomp default";
     const char* docker_label = "edgectl run, Docker's seccomp profile";
+    const char* deny_list_label = "edgectl run, the old deny list";
 
     if (::access(options.edgectl.c_str(), X_OK) != 0) {
         const std::string reason = "no edgectl binary at " + options.edgectl;
         rows.push_back(skipped("edgectl", unconfined_label, reason));
         rows.push_back(skipped("edgectl-seccomp-default", default_label, reason));
+        rows.push_back(skipped("edgectl-seccomp-deny-list", deny_list_label, reason));
         rows.push_back(skipped("edgectl-seccomp-docker", docker_label, reason));
         return;
     }
@@ -85,6 +88,9 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     }
     rows.push_back(
         runnable("edgectl-seccomp-default", default_label, {options.edgectl, "run", with_default}));
+    rows.back().baseline = "edgectl";
+    rows.push_back(runnable("edgectl-seccomp-deny-list", deny_list_label,
+                            {options.edgectl, "run", with_deny_list}));
     rows.back().baseline = "edgectl";
     if (!fs::exists(options.docker_profile)) {
         rows.push_back(skipped("edgectl-seccomp-docker", docker_label,

@@ -8,6 +8,7 @@
 //     jeq TOKEN_A, next, skip_a      ; x86_64 and x32 share AUDIT_ARCH_X86_64
 //   next:
 //     ld  [nr]
+//     jge LOWEST_NR, 0, end          ; below every rule's number: nothing to do here
 //     jeq NR_1, ret_1, 0             ; one line per rule without argument condition
 //     jeq NR_k, 0, skip_k            ; a rule with arg0: compare, reload nr after
 //     ld  [args[0] low word]
@@ -83,6 +84,9 @@ class Assembler {
     // Jumps to `yes` when the accumulator equals k, else to `no`; kNone means the next one.
     void jump_eq(std::uint32_t k, Label yes, Label no) {
         emit(BPF_JMP | BPF_JEQ | BPF_K, k, yes, no);
+    }
+    void jump_ge(std::uint32_t k, Label yes, Label no) {
+        emit(BPF_JMP | BPF_JGE | BPF_K, k, yes, no);
     }
 
     Result<std::vector<sock_filter>> finish() const {
@@ -164,6 +168,11 @@ Result<std::vector<sock_filter>> raw_rule_prefix(const std::vector<RawRule>& rul
         const auto other_token = a.label();
         a.jump_eq(token, Assembler::kNone, other_token);
         a.load(kNr);
+        // The raw numbers are the newest calls: everything below the lowest leaves at once, so
+        // the common call pays four instructions here.
+        std::uint32_t lowest = token_rules.front().number;
+        for (const auto& r : token_rules) lowest = std::min(lowest, r.number);
+        a.jump_ge(lowest, Assembler::kNone, end);
         // Plain number checks first, then those that also read argument 0.
         for (const auto& r : token_rules) {
             if (!r.arg0_is) a.jump_eq(r.number, ret_label(r.action), Assembler::kNone);
