@@ -51,7 +51,12 @@ void check_cases(const char* attempt_kind, const std::vector<RawCase>& cases) {
         INFO(attempt_kind << " " << c.what << " (" << c.spec << ")");
         const int denied = attempt(confined, attempt_kind, c.spec);
         CHECK(denied == c.expected);
-        if (c.unconfined_differs) CHECK(attempt(open, attempt_kind, c.spec) != c.expected);
+        if (!c.unconfined_differs) continue;
+        const int unconfined = attempt(open, attempt_kind, c.spec);
+        // A kernel older than the call (Linux 5.10 in the test guest) answers ENOSYS itself:
+        // then the filter's ENOSYS cannot be told from the kernel's, and nothing else is to see.
+        if (c.expected == ENOSYS && unconfined == ENOSYS) continue;
+        CHECK(unconfined != c.expected);
     }
 }
 
