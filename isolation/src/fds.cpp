@@ -1,6 +1,7 @@
 #include "fds.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ Result<FdPlan> prepare_fds(const LaunchRequest& request) {
     plan.scratch.resize(plan.sources.size());
     plan.high = std::max(static_cast<int>(plan.sources.size()),
                          *std::ranges::max_element(plan.sources) + 1);
+    rlimit own{};
+    if (::getrlimit(RLIMIT_NOFILE, &own) == 0) plan.caller_soft = own.rlim_cur;
     return plan;
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "child_step.hpp"
@@ -18,15 +19,18 @@ struct FdPlan {
     std::vector<int> sources;          // sources[i] becomes fd i in the workload
     mutable std::vector<int> scratch;  // sized by the parent; the child must not allocate
     int high = 3;                      // above every target and source: safe place to park fds
+    rlim_t caller_soft = 0;            // the launching process's open-files soft limit
     UniqueFd dev_null;
 };
 
 Result<FdPlan> prepare_fds(const LaunchRequest& request);
 
-// The open-files soft limit the fd steps need: the report pipe and each source parked above
-// plan.high (child_set_rlimits keeps at least this until child_final_nofile).
+// The open-files soft limit the fd steps need (child_set_rlimits keeps at least this until
+// child_final_nofile): the report pipe and each source parked above plan.high, and never less
+// than the caller's own limit, since fds the launcher opens after prepare_fds (namespace and
+// id-map files, the report pipe) sit above plan.high in a crowded table.
 inline rlim_t fd_room(const FdPlan& plan) {
-    return static_cast<rlim_t>(plan.high) + plan.sources.size() + 2;
+    return std::max(static_cast<rlim_t>(plan.high) + plan.sources.size() + 2, plan.caller_soft);
 }
 
 // Child, first thing: moves the report pipe to >= plan.high so no dup2 target can hit it.

@@ -22,7 +22,7 @@ std::string checker_path();
 inline const std::string kChecker = checker_path();
 
 // A workload named "checker" running the checker with `args`, with the manifest defaults
-// (every namespace but user, network none, host root read-only) plus tmpfs /tmp of 16 MiB.
+// (every namespace, user included; network none; host root read-only) plus tmpfs /tmp of 16 MiB.
 manifests::Workload checker_workload(std::vector<std::string> args);
 
 // The workload without the user namespace (the opt-out): root inside is the host's root, and

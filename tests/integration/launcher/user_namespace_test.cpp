@@ -1,6 +1,8 @@
 // uid 0 inside is not uid 0 outside (issue 15): the default user namespace with the workload's
 // range from the pool, mounts locked against any capability inside, named ids mapped through,
 // writable binds idmapped. Each tried from inside, as an attacker would.
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -182,4 +184,30 @@ TEST_CASE(
         REQUIRE(out["errno"] == 0);
         CHECK(owner_of(data / "by-root") == range->first);
     }
+}
+
+TEST_CASE(
+    "userns: a launcher whose fd table is crowded past the workload's open-files limit still "
+    "starts it") {
+    // A daemon with a thousand workloads holds thousands of fds, and opens the namespace and
+    // id-map files after the workload's own fds: the child must park its fds above all of them
+    // before the workload's limit of 1024 applies.
+    require_root();
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    REQUIRE(saved.rlim_max >= 4096);
+    struct Restore {
+        rlimit limit;
+        ~Restore() { ::setrlimit(RLIMIT_NOFILE, &limit); }
+    } restore{saved};
+    rlimit raised{4096, saved.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &raised) == 0);
+    std::vector<UniqueFd> crowd;
+    for (int i = 0; i < 1500; ++i) crowd.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    REQUIRE(crowd.back().get() > 1024);
+
+    auto w = checker_workload({"report"});
+    w.spec.isolation.rlimits = {{"nofile", 1024, 4096}};
+    auto out = run_json(w);
+    CHECK(out.contains("ids"));
 }
