@@ -141,8 +141,13 @@ inline bool port_accepts(int port) {
     return ok;
 }
 
+// A TLS listener: the broker's CA, certificate and key; with require_certificate, clients must
+// show a certificate signed by that CA. client_args: what the test's own mosquitto_pub and
+// mosquitto_sub pass to reach it (--cafile, --cert, --key).
 struct BrokerTls {
     std::filesystem::path ca, cert, key;
+    bool require_certificate = false;
+    std::vector<std::string> client_args = {};
 };
 
 class Broker {
@@ -163,7 +168,8 @@ class Broker {
         if (::geteuid() == 0) conf += "user root\n";
         if (tls_)
             conf += "cafile " + tls_->ca.string() + "\ncertfile " + tls_->cert.string() +
-                    "\nkeyfile " + tls_->key.string() + "\n";
+                    "\nkeyfile " + tls_->key.string() + "\nrequire_certificate " +
+                    (tls_->require_certificate ? "true" : "false") + "\n";
         write_file(dir_ / "mosquitto.conf", conf);
         start();
     }
@@ -194,10 +200,15 @@ class Broker {
     // SIGKILL: no will is sent, no session saved beyond the last autosave.
     void kill() { process_.kill(SIGKILL); }
 
+    // The options the test's own clients need for this broker's listener (TLS).
+    [[nodiscard]] std::vector<std::string> client_args() const {
+        return tls_ ? tls_->client_args : std::vector<std::string>{};
+    }
+
     // mosquitto_pub's exit status. `args` follow the connection options (e.g. -t T -m M -r).
-    int pub(const std::vector<std::string>& args, const std::vector<std::string>& tls = {}) const {
+    int pub(const std::vector<std::string>& args) const {
         std::string cmd = "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(port_) + " -q 1";
-        for (const auto& a : tls) cmd += " '" + a + "'";
+        for (const auto& a : client_args()) cmd += " '" + a + "'";
         for (const auto& a : args) cmd += " '" + a + "'";
         return std::system(cmd.c_str());
     }
@@ -234,6 +245,7 @@ class Subscriber {
                                       id,
                                       "-F",
                                       "%r %t %p"};
+        for (const auto& a : broker.client_args()) argv.push_back(a);
         for (const auto& t : topics) {
             argv.push_back("-t");
             argv.push_back(t);

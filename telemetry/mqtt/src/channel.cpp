@@ -17,6 +17,8 @@
 #include "payload_checks.hpp"
 #include "payloads.hpp"
 #include "session_counter.hpp"
+#include "tls_files.hpp"
+#include "tls_trace.hpp"
 #include "topics.hpp"
 
 namespace edgevisor::telemetry::mqtt {
@@ -69,6 +71,7 @@ class ChannelImpl final : public Channel {
     void connect_now();
     void on_connected();
     void on_connect_failed(const Inbound& in);
+    void connect_failed(const std::string& why);
     void on_lost(const std::string& cause);
     void schedule_reconnect();
     void handle_message(const Inbound& in);
@@ -92,6 +95,7 @@ class ChannelImpl final : public Channel {
     ApplyTracker tracker_;
     std::map<std::string, std::string> last_acks_;  // layer -> payload, for `resync`
     std::string tls_errors_;                        // of the current connect attempt
+    bool tls_handshake_done_ = false;               // of the current connect attempt
     std::mt19937_64 random_;
     ChannelCounters counters_;
     std::uint64_t session_ = 0, next_session_ = 0;
@@ -170,12 +174,13 @@ void ChannelImpl::handle(Inbound& in) {
                 "desired state",
                 describe_code(in.code));
             break;
-        case Kind::tls_error: {
-            std::string reason = openssl_reason(in.text);
-            if (tls_errors_.find(reason) == std::string::npos)
-                tls_errors_ += (tls_errors_.empty() ? "" : "; ") + reason;
+        case Kind::tls_error:
+            if (tls_errors_.find(in.text) == std::string::npos)
+                tls_errors_ += (tls_errors_.empty() ? "" : "; ") + in.text;
             break;
-        }
+        case Kind::tls_handshake_done:
+            tls_handshake_done_ = true;
+            break;
     }
 }
 
@@ -184,10 +189,13 @@ void ChannelImpl::connect_now() {
     if (!session) log::warn("mqtt: {}", session.error().describe());
     next_session_ = session ? *session : session_ + 1;
     tls_errors_.clear();
+    tls_handshake_done_ = false;
+    // Files that Paho would read on its own thread are checked here first (tls_files.hpp).
+    if (std::string why = check_tls_files(config_); !why.empty()) return connect_failed(why);
     try {
         std::string will =
             status_json({identity_.node_id, next_session_, now_ms()}, "lost", identity_.version);
-        auto options = make_connect_options(config_, topics_.status, will, bridge_);
+        auto options = make_connect_options(config_, topics_.status, will);
         if (uses_tls(config_)) bridge_.watch_tls_trace();
         client_->connect(options, nullptr, bridge_.connect_listener());
         connecting_ = true;
@@ -195,6 +203,9 @@ void ChannelImpl::connect_now() {
         Inbound failed;
         failed.code = e.get_return_code();
         on_connect_failed(failed);
+    } catch (const std::exception& e) {
+        bridge_.unwatch_tls_trace();
+        connect_failed(e.what());
     }
 }
 
@@ -227,10 +238,14 @@ void ChannelImpl::on_connected() {
 void ChannelImpl::on_connect_failed(const Inbound& in) {
     bridge_.unwatch_tls_trace();
     connecting_ = false;
+    connect_failed(
+        connect_failure(tls_errors_, tls_handshake_done_, !config_.cert_file.empty(), in.code));
+}
+
+void ChannelImpl::connect_failed(const std::string& why) {
     ++counters_.connect_failures;
-    counters_.last_error =
-        tls_errors_.empty() ? describe_code(in.code) : "TLS refused: " + tls_errors_;
-    log::warn("mqtt: cannot connect to {}: {}", urls_text(config_), counters_.last_error);
+    counters_.last_error = why;
+    log::warn("mqtt: cannot connect to {}: {}", urls_text(config_), why);
     schedule_reconnect();
 }
 
@@ -434,7 +449,13 @@ void ChannelImpl::stop(milliseconds timeout) {
         log::warn("mqtt: clean disconnect failed: {}", e.what());
     }
     connected_ = connecting_ = false;
-    client_->disable_callbacks();
+    try {
+        client_->disable_callbacks();
+    } catch (const ::mqtt::exception& e) {
+        // Paho refuses while a connect attempt is still under way; the client is destroyed
+        // before the bridge its callbacks use (member order), so they stay harmless.
+        log::debug("mqtt: callbacks left on: {}", e.what());
+    }
 }
 
 ChannelCounters ChannelImpl::counters() const {

@@ -28,7 +28,7 @@ std::string read_password(const std::string& file) {
     return password;
 }
 
-::mqtt::ssl_options tls_options(const manifests::MqttConfig& config, PahoBridge& bridge) {
+::mqtt::ssl_options tls_options(const manifests::MqttConfig& config) {
     ::mqtt::ssl_options ssl;
     if (!config.ca_file.empty()) ssl.set_trust_store(config.ca_file);
     if (!config.cert_file.empty()) {
@@ -37,7 +37,6 @@ std::string read_password(const std::string& file) {
     }
     ssl.set_enable_server_cert_auth(true);
     ssl.set_verify(config.verify_hostname);
-    ssl.set_error_handler([&bridge](const std::string& text) { bridge.tls_error(text); });
     return ssl;
 }
 
@@ -45,7 +44,7 @@ std::string read_password(const std::string& file) {
 
 ::mqtt::connect_options make_connect_options(const manifests::MqttConfig& config,
                                              const std::string& status_topic,
-                                             const std::string& will_payload, PahoBridge& bridge) {
+                                             const std::string& will_payload) {
     ::mqtt::connect_options options;
     bool v5 = config.protocol == manifests::MqttProtocol::v5;
     options.set_mqtt_version(v5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
@@ -63,7 +62,7 @@ std::string read_password(const std::string& file) {
     options.set_servers(servers);
     if (!status_topic.empty())
         options.set_will(::mqtt::will_options(status_topic, will_payload, 1, true));
-    if (uses_tls(config)) options.set_ssl(tls_options(config, bridge));
+    if (uses_tls(config)) options.set_ssl(tls_options(config));
     if (!config.username.empty()) options.set_user_name(config.username);
     if (!config.password.empty()) options.set_password(config.password);
     if (!config.password_file.empty()) options.set_password(read_password(config.password_file));
@@ -79,19 +78,6 @@ bool uses_tls(const manifests::MqttConfig& config) {
 std::string urls_text(const manifests::MqttConfig& config) {
     std::string out;
     for (const auto& url : config.urls) out += (out.empty() ? "" : ", ") + url.text();
-    return out;
-}
-
-// OpenSSL 3's "C0F6...:error:0A000086:SSL routines:func:certificate verify failed:file:line:"
-// reduced to its reason.
-std::string openssl_reason(const std::string& text) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (std::size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
-        fields.push_back(text.substr(start, colon - start));
-    if (fields.size() >= 6 && fields[1] == "error") return fields[5];
-    std::string out = text;
-    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
     return out;
 }
 

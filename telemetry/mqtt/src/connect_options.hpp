@@ -10,7 +10,6 @@
 
 #include "edgevisor/manifests/mqtt_config.hpp"
 #include "edgevisor/telemetry/mqtt.hpp"
-#include "paho_bridge.hpp"
 
 namespace edgevisor::telemetry::mqtt::detail {
 
@@ -21,15 +20,12 @@ std::unique_ptr<::mqtt::async_client> make_client(const manifests::MqttConfig& c
 // Throws ::mqtt::exception or std::exception for an unreadable password file.
 ::mqtt::connect_options make_connect_options(const manifests::MqttConfig& config,
                                              const std::string& status_topic,
-                                             const std::string& will_payload, PahoBridge& bridge);
+                                             const std::string& will_payload);
 
 bool uses_tls(const manifests::MqttConfig& config);
 
 // "mqtt://a:1883, mqtts://b:8883"
 std::string urls_text(const manifests::MqttConfig& config);
-
-// OpenSSL's error line reduced to its reason ("certificate verify failed").
-std::string openssl_reason(const std::string& text);
 
 // A Paho return code or MQTT reason code for a person.
 std::string describe_code(int code);

@@ -4,6 +4,9 @@
 
 #include "connect_options.hpp"
 #include "nodelay.hpp"
+#include "paho_bridge.hpp"
+#include "tls_files.hpp"
+#include "tls_trace.hpp"
 
 namespace edgevisor::telemetry::mqtt {
 namespace {
@@ -18,7 +21,10 @@ class PahoFleetClient final : public FleetClient {
             client_ = detail::make_client(config, {});
             client_->start_consuming();
             // No will: an operator's command is not a node.
-            auto options = detail::make_connect_options(config, "", "", bridge_);
+            if (std::string why = detail::check_tls_files(config); !why.empty())
+                return fail("mqtt.connect",
+                            "cannot connect to " + detail::urls_text(config) + ": " + why);
+            auto options = detail::make_connect_options(config, "", "");
             options.set_connect_timeout(static_cast<int>(std::max<std::int64_t>(
                 1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count())));
             if (detail::uses_tls(config)) bridge_.watch_tls_trace();
@@ -30,12 +36,15 @@ class PahoFleetClient final : public FleetClient {
             return {};
         } catch (const ::mqtt::exception& e) {
             bridge_.unwatch_tls_trace();
-            std::string why = detail::describe_code(e.get_return_code());
             std::string tls;
-            for (const auto& in : inbox_.take())
-                if (in.kind == detail::Inbound::Kind::tls_error)
-                    tls += (tls.empty() ? "" : "; ") + detail::openssl_reason(in.text);
-            if (!tls.empty()) why = "TLS refused: " + tls;
+            bool handshake_done = false;
+            for (const auto& in : inbox_.take()) {
+                if (in.kind == detail::Inbound::Kind::tls_error && tls.find(in.text) == tls.npos)
+                    tls += (tls.empty() ? "" : "; ") + in.text;
+                handshake_done |= in.kind == detail::Inbound::Kind::tls_handshake_done;
+            }
+            std::string why = detail::connect_failure(
+                tls, handshake_done, !config.cert_file.empty(), e.get_return_code());
             return fail("mqtt.connect",
                         "cannot connect to " + detail::urls_text(config) + ": " + why);
         } catch (const std::exception& e) {

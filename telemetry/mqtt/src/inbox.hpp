@@ -17,15 +17,16 @@ namespace edgevisor::telemetry::mqtt::detail {
 
 struct Inbound {
     enum class Kind {
-        message,           // topic, payload, retained
-        connected,         // the connect we started succeeded
-        connect_failed,    // code: Paho's return code; text: its reason
-        lost,              // an established connection went down; text: cause
-        delivered,         // id: outbox message confirmed
-        undelivered,       // id: outbox message failed
-        subscribed,        // the subscriptions were granted
-        subscribe_failed,  // code
-        tls_error,         // text: OpenSSL's message (comes before connect_failed)
+        message,             // topic, payload, retained
+        connected,           // the connect we started succeeded
+        connect_failed,      // code: Paho's return code; text: its reason
+        lost,                // an established connection went down; text: cause
+        delivered,           // id: outbox message confirmed
+        undelivered,         // id: outbox message failed
+        subscribed,          // the subscriptions were granted
+        subscribe_failed,    // code
+        tls_error,           // text: why TLS refused (comes before connect_failed)
+        tls_handshake_done,  // the node's side of the TLS handshake completed
     };
     Kind kind = Kind::message;
     std::string topic;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "tls_trace.hpp"
+
 namespace edgevisor::telemetry::mqtt::detail {
 
 // Every body below catches what copying can throw (std::bad_alloc), so that nothing unwinds
@@ -47,18 +49,16 @@ namespace {
 
 std::mutex trace_mutex;
 PahoBridge* trace_target = nullptr;
+TlsTrace trace_state;  // of the connect under way; guarded by trace_mutex
 
 extern "C" void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
-    constexpr const char* kPrefix = "X509_check_host for hostname ";
-    const char* found = message ? std::strstr(message, kPrefix) : nullptr;
-    if (found == nullptr || std::strstr(found, " failed") == nullptr) return;
+    if (message == nullptr) return;
     try {
-        std::string host(found + std::strlen(kPrefix));
-        host = host.substr(0, host.find(" failed"));
         std::lock_guard lock(trace_mutex);
-        if (trace_target != nullptr)
-            trace_target->tls_error("the server certificate does not name " + host +
-                                    " (hostname verification; verifyHostname: false turns it off)");
+        if (trace_target == nullptr) return;
+        bool was_done = trace_state.handshake_done();
+        if (auto reason = trace_state.line(message)) trace_target->tls_error(*reason);
+        if (!was_done && trace_state.handshake_done()) trace_target->tls_handshake_done();
     } catch (const std::exception&) {
         // Out of memory on Paho's thread: the connect failure is still reported, without why.
     }
@@ -66,11 +66,17 @@ extern "C" void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
 
 }  // namespace
 
+void PahoBridge::tls_handshake_done() noexcept {
+    post_text(Inbound::Kind::tls_handshake_done, "");
+}
+
 void PahoBridge::watch_tls_trace() {
     std::lock_guard lock(trace_mutex);
     trace_target = this;
+    trace_state.reset();
     MQTTAsync_setTraceCallback(on_paho_trace);
-    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
+    // The minimum level: Paho's IP-address check of the certificate is traced there.
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
 }
 
 void PahoBridge::unwatch_tls_trace() {

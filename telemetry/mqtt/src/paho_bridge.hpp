@@ -20,13 +20,15 @@ class PahoBridge : public ::mqtt::callback {
     void message_arrived(::mqtt::const_message_ptr message) override;
     void connection_lost(const std::string& cause) override;
 
-    // OpenSSL's messages, through ssl_options' error handler.
+    // A reason for a TLS refusal (tls_trace.hpp), and the end of the node's handshake.
     void tls_error(const std::string& text) noexcept;
+    void tls_handshake_done() noexcept;
 
-    // While a TLS connect is under way: Paho C reports a server certificate that does not name
-    // the host only in its trace ("X509_check_host for hostname H failed"), so its protocol
-    // trace is read then, and only then (it formats every packet while on). Process-wide: the
-    // last channel to start watching gets the messages.
+    // While a TLS connect is under way: Paho C tells why a handshake failed, and whether a
+    // server certificate names the host, only in its trace, so its trace is read then, and only
+    // then (it formats every packet while on). Paho C++ 1.2's ssl error handler is not used:
+    // its context is a connect_options copy that is gone when Paho's thread calls it.
+    // Process-wide: the last channel to start watching gets the messages.
     void watch_tls_trace();
     void unwatch_tls_trace();
 

@@ -29,15 +29,18 @@ inline std::string desired(std::uint64_t revision, const std::vector<std::string
     return text;
 }
 
-// One edgevisord of the fleet: node id, groups, and the broker in its mqtt section.
+// One edgevisord of the fleet: node id, groups, and the broker in its mqtt section (with
+// `mqtt_keys`, e.g. "caFile: /x, certFile: /y", added to it).
 struct FleetNode {
     std::string id;
     Daemon daemon;
     FleetNode(const Broker& broker, std::string node_id,
-              const std::vector<std::string>& groups = {"line-3"}, const std::string& extra = "")
+              const std::vector<std::string>& groups = {"line-3"}, const std::string& extra = "",
+              const std::string& mqtt_keys = "")
         : id(std::move(node_id)),
           daemon("mqtt: {url: \"" + broker.url() +
-                     "\", reconnect: {initial: 200ms, max: 1s}, metricsInterval: 0s}\n" + extra,
+                     "\", reconnect: {initial: 200ms, max: 1s}, metricsInterval: 0s" +
+                     (mqtt_keys.empty() ? "" : ", " + mqtt_keys) + "}\n" + extra,
                  "{id: " + id + ", groups: [" + join(groups) + "]}") {}
 
     [[nodiscard]] std::string topic(const std::string& leaf) const {

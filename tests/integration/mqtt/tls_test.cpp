@@ -4,45 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include "channel_support.hpp"
+#include "pki.hpp"
 
 using namespace edgevisor;
 using namespace edgevisor::testing;
 
 namespace {
-
-void openssl(const std::string& args) {
-    std::string cmd = "openssl " + args + " >/dev/null 2>&1";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-}
-
-// A CA, and a server certificate for `san` signed by it, in dir.
-struct Pki {
-    std::filesystem::path dir = make_temp_dir("pki");
-    std::filesystem::path ca, other_ca, cert, key;
-
-    explicit Pki(const std::string& san) {
-        if (!program_exists("openssl")) skip("the openssl CLI is not installed");
-        auto p = [&](const char* name) { return (dir / name).string(); };
-        ca = p("ca.pem");
-        other_ca = p("other-ca.pem");
-        cert = p("server.pem");
-        key = p("server.key");
-        openssl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout " +
-                p("ca.key") + " -out " + ca.string());
-        openssl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca -keyout " +
-                p("other-ca.key") + " -out " + other_ca.string());
-        openssl("req -newkey rsa:2048 -nodes -subj /CN=broker -keyout " + key.string() + " -out " +
-                p("server.csr"));
-        write_file(dir / "ext.cnf", "subjectAltName=" + san + "\n");
-        openssl("x509 -req -days 2 -in " + p("server.csr") + " -CA " + ca.string() + " -CAkey " +
-                p("ca.key") + " -CAcreateserial -extfile " + p("ext.cnf") + " -out " +
-                cert.string());
-    }
-    ~Pki() {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-};
 
 struct TlsNode {
     std::filesystem::path state = make_temp_dir("mqtt-state");

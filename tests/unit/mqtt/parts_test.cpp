@@ -3,6 +3,7 @@
 
 #include "apply_tracker.hpp"
 #include "payload_checks.hpp"
+#include "tls_trace.hpp"
 #include "topics.hpp"
 
 using namespace edgevisor::telemetry;
@@ -87,4 +88,29 @@ TEST_CASE("a workload that fails makes its revision PARTIAL, and a newer one SUP
     auto checked = tracker.check(now);
     REQUIRE(checked.size() == 1);
     CHECK(checked[0].revision == 3);
+}
+
+TEST_CASE("Paho's TLS trace lines become the reasons a person reads") {
+    TlsTrace trace;
+    // A host-name miss that the certificate's IP address then matches is no refusal.
+    CHECK_FALSE(trace.line("X509_check_host for hostname 127.0.0.1 failed, rc 0"));
+    CHECK_FALSE(trace.line("rc from X509_check_ip_asc is 1"));
+    CHECK_FALSE(trace.line("X509_check_host for hostname 127.0.0.1 failed, rc 0"));
+    CHECK(trace.line("rc from X509_check_ip_asc is 0").value_or("") ==
+          "the server certificate does not name 127.0.0.1 (hostname verification; "
+          "verifyHostname: false turns it off)");
+    CHECK(trace.line("SSL alert write:fatal:unknown CA")
+              .value_or("")
+              .rfind("certificate verify failed (unknown CA)", 0) == 0);
+    CHECK(trace.line("SSL alert read:fatal:unknown")
+              .value_or("")
+              .find("client certificate (TLS alert 'certificate required'") != std::string::npos);
+    CHECK_FALSE(trace.handshake_done());
+    CHECK_FALSE(trace.line("SSL connect:SSL negotiation finished successfully"));
+    CHECK(trace.handshake_done());
+    // A link broken after the handshake hints at the client certificate; an MQTT refusal not.
+    CHECK(connect_failure("", true, false, -1).find("may require a client certificate") !=
+          std::string::npos);
+    CHECK(connect_failure("", true, true, 5) == "not authorized");
+    CHECK(connect_failure("x", true, true, -1) == "TLS refused: x");
 }
