@@ -4,7 +4,7 @@
 # dpkg-shlibdeps cannot resolve libraries inside a cross sysroot, so Depends is written by
 # hand. cross/check-deb.sh (run by the `package` and `cross` tests) fails when a binary in a
 # package needs a shared library whose Debian package is missing from this list: add it here
-# when a target starts linking a new library (paho: libpaho-mqttpp3-1 libpaho-mqtt1.3,
+# when a target starts linking a new library (paho: libpaho-mqttpp3-1 libpaho-mqtt1.3, libssl3,
 # sdbus-c++: libsdbus-c++1, libsystemd0), and remove it when none does (check-deb.sh fails on
 # an entry no binary needs). Names are the same on amd64, arm64 and armhf. With
 # EDGEVISOR_STATIC_DEPS (the default, cmake/Dependencies.cmake) edgectl needs only glibc.
@@ -13,7 +13,9 @@
 # Paho MQTT C++ (the fleet channel).
 set(EDGEVISOR_DEB_DBUS_DEPENDS "libsdbus-c++1 (>= 1.2)" "libsystemd0" "libstdc++6 (>= 12)"
     "libgcc-s1 (>= 12)")
-set(EDGEVISOR_DEB_MQTT_DEPENDS "libpaho-mqttpp3-1 (>= 1.2)" "libpaho-mqtt1.3 (>= 1.3)")
+# libssl3: the fleet channel checks its TLS files with OpenSSL itself (telemetry/mqtt).
+set(EDGEVISOR_DEB_MQTT_DEPENDS "libpaho-mqttpp3-1 (>= 1.2)" "libpaho-mqtt1.3 (>= 1.3)"
+    "libssl3 (>= 3.0)")
 if(EDGEVISOR_STATIC_DEPS AND NOT EDGEVISOR_SANITIZE)
   set(EDGEVISOR_DEB_DEPENDS "libc6 (>= 2.36)" ${EDGEVISOR_DEB_DBUS_DEPENDS}
       ${EDGEVISOR_DEB_MQTT_DEPENDS})
