@@ -44,8 +44,8 @@ struct Pki {
 
     // What the test's mosquitto clients pass to a broker of this CA (with the good client cert).
     [[nodiscard]] std::vector<std::string> client_args() const {
-        return {"--cafile", ca.string(), "--cert", client_cert.string(), "--key",
-                client_key.string()};
+        return {"--cafile",           ca.string(), "--cert",
+                client_cert.string(), "--key",     client_key.string()};
     }
 
   private:

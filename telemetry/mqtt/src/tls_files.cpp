@@ -48,8 +48,7 @@ std::string check_key(SSL_CTX* ctx, const manifests::MqttConfig& config) {
         unsigned long code = 0;
         std::string reason = openssl_error(&code);
         if (ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH)
-            return key + "does not belong to the certificate in mqtt.certFile " +
-                   config.cert_file;
+            return key + "does not belong to the certificate in mqtt.certFile " + config.cert_file;
         return key + "not an unencrypted PEM private key (" + reason + ")";
     }
     return "";

@@ -58,8 +58,8 @@ std::optional<std::string> TlsTrace::line(std::string_view text) {
     return std::nullopt;
 }
 
-std::string connect_failure(const std::string& tls_reasons, bool handshake_done,
-                            bool client_cert, int code) {
+std::string connect_failure(const std::string& tls_reasons, bool handshake_done, bool client_cert,
+                            int code) {
     if (!tls_reasons.empty()) return "TLS refused: " + tls_reasons;
     if (handshake_done && code < 0)
         return std::string("the broker closed the connection after the TLS handshake: ") +

@@ -26,7 +26,7 @@ class TlsTrace {
 // attempt (from TlsTrace), else a hint when the link broke (a negative Paho code, no MQTT
 // reason) after a completed handshake: what a broker that refuses the client certificate under
 // TLS 1.3 looks like when its alert is not read first. Else Paho's code as describe_code says.
-std::string connect_failure(const std::string& tls_reasons, bool handshake_done,
-                            bool client_cert, int code);
+std::string connect_failure(const std::string& tls_reasons, bool handshake_done, bool client_cert,
+                            int code);
 
 }  // namespace edgevisor::telemetry::mqtt::detail

@@ -14,8 +14,7 @@ namespace {
 
 std::string tls_keys(const std::filesystem::path& ca, const std::filesystem::path& cert,
                      const std::filesystem::path& key) {
-    return "caFile: " + ca.string() + ", certFile: " + cert.string() +
-           ", keyFile: " + key.string();
+    return "caFile: " + ca.string() + ", certFile: " + cert.string() + ", keyFile: " + key.string();
 }
 
 // A TLS-only broker that requires client certificates, and the test's PKI.
@@ -100,15 +99,16 @@ TEST_CASE_METHOD(TlsFleet,
         {"missing-key", tls_keys(pki.ca, pki.client_cert, missing_key),
          "mqtt.keyFile " + missing_key.string() + ": No such file or directory"},
         {"wrong-key", tls_keys(pki.ca, pki.client_cert, pki.rogue_key),
-         "mqtt.keyFile " + pki.rogue_key.string() + ": does not belong to the certificate in "
-                                                    "mqtt.certFile " +
+         "mqtt.keyFile " + pki.rogue_key.string() +
+             ": does not belong to the certificate in "
+             "mqtt.certFile " +
              pki.client_cert.string()},
     };
     Subscriber sub(broker, {"edgevisor/v1/nodes/+/status"});
     std::vector<std::unique_ptr<FleetNode>> nodes;
     for (const auto& c : cases) {
-        nodes.push_back(std::make_unique<FleetNode>(broker, c.id, std::vector<std::string>{"g"},
-                                                    "", c.keys));
+        nodes.push_back(
+            std::make_unique<FleetNode>(broker, c.id, std::vector<std::string>{"g"}, "", c.keys));
         nodes.back()->daemon.write_manifest("local.yaml", kLocalWorkload);
         nodes.back()->daemon.start();
     }
