@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
 #include "edgevisor/unique_fd.hpp"
 
@@ -45,44 +46,20 @@ Result<Entries> read_state(const std::filesystem::path& path) {
     return out;
 }
 
-Status fsync_directory(const std::filesystem::path& dir) {
-    UniqueFd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (!fd || ::fsync(fd.get()) != 0)
-        return fail_errno("id_pool", "id_pool(fsync " + dir.string() + ")");
-    return {};
-}
-
-// Temp file, fsync, rename over the old one, fsync the directory: after a power cut the file
-// holds either the old or the new text, and a rename that returned is on disk.
-Status write_atomically(const std::filesystem::path& path, const std::string& text) {
-    const auto temp = path.string() + ".tmp." + std::to_string(::getpid());
-    UniqueFd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)};
-    if (!fd) return fail_errno("id_pool", "id_pool(" + temp + ")");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            auto err = fail_errno("id_pool", "id_pool(write " + temp + ")");
-            ::unlink(temp.c_str());
-            return err;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
-        auto err = fail_errno("id_pool", "id_pool(" + path.string() + ")");
-        ::unlink(temp.c_str());
-        return err;
-    }
-    return fsync_directory(path.parent_path());
-}
-
 std::string render(const Entries& entries) {
     std::string text = std::string(kHeader) + "\n";
     for (const auto& [name, range] : entries)
         text +=
             name + " " + std::to_string(range.first) + " " + std::to_string(range.second) + "\n";
     return text;
+}
+
+// Written as all persistent state of the supervisor: after a power cut the file holds either
+// the old or the new text, and a write that returned is on disk.
+Status save(const std::filesystem::path& path, const Entries& entries) {
+    if (auto st = write_file_atomic(path, render(entries)); !st)
+        return std::unexpected(st.error().wrap("id_pool"));
+    return {};
 }
 
 // Holds an exclusive flock on "<state file>.lock" for the scope: edgectl runs and the daemon
@@ -128,13 +105,13 @@ IdRangePool::IdRangePool(IdPoolConfig config, std::filesystem::path state_file)
 
 Status IdRangePool::check_config() const {
     const std::uint64_t end =
-        std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.range_size;
+        std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.size;
     // 4294967295 is (uid_t)-1, which no mapping may use.
-    if (config_.first == 0 || config_.count == 0 || config_.range_size == 0 || end > UINT32_MAX)
+    if (config_.first == 0 || config_.count == 0 || config_.size == 0 || end > UINT32_MAX)
         return fail("id_pool",
                     "id_pool: first " + std::to_string(config_.first) + ", " +
                         std::to_string(config_.count) + " ranges of " +
-                        std::to_string(config_.range_size) +
+                        std::to_string(config_.size) +
                         ": the pool must start above 0 and end below 4294967295",
                     EINVAL);
     return {};
@@ -142,10 +119,10 @@ Status IdRangePool::check_config() const {
 
 IdRange IdRangePool::range_at(std::uint32_t index) const {
     IdRange r;
-    r.first = config_.first + index * config_.range_size;
-    r.size = config_.range_size;
+    r.first = config_.first + index * config_.size;
+    r.size = config_.size;
     r.pool_first = config_.first;
-    r.pool_end = std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.range_size;
+    r.pool_end = std::uint64_t{config_.first} + std::uint64_t{config_.count} * config_.size;
     return r;
 }
 
@@ -157,10 +134,10 @@ Result<IdRange> IdRangePool::acquire(const std::string& workload) {
     if (!entries) return std::unexpected(entries.error());
 
     auto index_of = [&](std::uint32_t first, std::uint32_t size) -> std::optional<std::uint32_t> {
-        if (size != config_.range_size || first < config_.first ||
-            (first - config_.first) % config_.range_size != 0)
+        if (size != config_.size || first < config_.first ||
+            (first - config_.first) % config_.size != 0)
             return std::nullopt;
-        std::uint32_t index = (first - config_.first) / config_.range_size;
+        std::uint32_t index = (first - config_.first) / config_.size;
         if (index >= config_.count) return std::nullopt;
         return index;
     };
@@ -183,8 +160,7 @@ Result<IdRange> IdRangePool::acquire(const std::string& workload) {
                     ENOSPC);
     IdRange range = range_at(index);
     (*entries)[workload] = {range.first, range.size};
-    if (auto st = write_atomically(state_file_, render(*entries)); !st)
-        return std::unexpected(st.error());
+    if (auto st = save(state_file_, *entries); !st) return std::unexpected(st.error());
     return range;
 }
 
@@ -194,7 +170,7 @@ Status IdRangePool::release(const std::string& workload) {
     auto entries = read_state(state_file_);
     if (!entries) return std::unexpected(entries.error());
     if (entries->erase(workload) == 0) return {};
-    return write_atomically(state_file_, render(*entries));
+    return save(state_file_, *entries);
 }
 
 Result<std::map<std::string, IdRange>> IdRangePool::ranges() const {

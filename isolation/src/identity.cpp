@@ -143,9 +143,15 @@ Result<IdentityPlan> prepare_identity(const manifests::Workload& workload,
 
 StepResult child_set_rlimits(const IdentityPlan& plan, rlim_t fd_room) noexcept {
     for (const auto& r : plan.rlimits) {
+        if (r.limit.rlim_cur > r.limit.rlim_max) return {Step::rlimit, EINVAL, r.detail.c_str()};
         rlimit limit = r.limit;
-        if (r.resource == RLIMIT_NOFILE && limit.rlim_cur < fd_room)
+        // Room for the fd steps, even under a workload limit below it (child_final_nofile
+        // lowers both to the workload's own afterwards); the hard limit too where we may.
+        if (r.resource == RLIMIT_NOFILE && limit.rlim_cur < fd_room) {
+            rlimit roomy{fd_room, std::max(fd_room, limit.rlim_max)};
+            if (::setrlimit(RLIMIT_NOFILE, &roomy) == 0) continue;
             limit.rlim_cur = std::min(fd_room, limit.rlim_max);
+        }
         if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &limit) != 0)
             return {Step::rlimit, errno, r.detail.c_str()};
     }

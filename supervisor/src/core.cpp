@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
 #include "systemd_unit.hpp"
 
@@ -89,8 +89,12 @@ Core::Core(EventLoop& loop, SupervisorOptions options)
 Core::~Core() = default;
 
 Status Core::boot() {
-    for (const auto& dir : {config_.paths.state, config_.paths.runtime, config_.paths.logs})
-        if (auto st = make_dirs(dir); !st) return st;
+    // The modes of the unit's StateDirectory=, RuntimeDirectory= and LogsDirectory=, for a
+    // daemon that creates them itself.
+    for (auto [dir, mode] : {std::pair{config_.paths.state, 0700},
+                             {config_.paths.runtime, 0755},
+                             {config_.paths.logs, 0750}})
+        if (auto st = make_dirs(dir, static_cast<mode_t>(mode)); !st) return st;
     if (auto st = layers_.load(); !st) log::error("layers: {}", st.error().describe());
     files_.rescan();
     auto cgroup = cgroup_options(config_);
@@ -326,6 +330,7 @@ void Core::before_wait() {
         check_waiting();
     }
     graveyard_.clear();
+    if (!ranges_to_release_.empty()) release_id_ranges();
     if (records_dirty_) {
         records_dirty_ = false;
         if (auto st = write_run_records(records_path(), records_); !st)

@@ -92,6 +92,7 @@ class Core final : public Supervisor {
     void kill(Unit& unit);
     void arm_backoff(Unit& unit);
     void kill_leftovers(Unit& unit, bool remove_cgroup);
+    void release_id_ranges();
     void remove_when_empty(isolation::Cgroup cgroup, const std::string& name);
     Status drain_cgroup_events();
     void finish_stop(Unit& unit);
@@ -137,6 +138,9 @@ class Core final : public Supervisor {
     std::optional<isolation::CgroupWatcher> watcher_;
     Source watcher_source_;
     std::map<std::string, isolation::Cgroup> draining_;
+    // Removed workloads whose host id range goes back to the pool once no process of theirs is
+    // left (their cgroup has drained): a range is never shared by two workloads' processes.
+    std::set<std::string> ranges_to_release_;
     std::map<std::string, UniqueFd> held_pipes_;  // from the holder at boot, for recover()
     RunRecords records_;
     bool records_dirty_ = false;

@@ -29,6 +29,7 @@
 #include "edgevisor/isolation/id_pool.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/manifests/node_config.hpp"
 #include "edgevisor/manifests/units.hpp"
 
 namespace edgevisor::edgectl {
@@ -51,8 +52,23 @@ struct RunOptions {
     std::string stop_timeout = "10s";
     std::vector<std::string> args;
     bool allow_missing_controllers = false;
-    std::string state_dir = "/var/lib/edgevisor";  // holds the node's id range pool
+    std::string config;     // the node config; empty: /etc/edgevisor/edgevisor.yaml if it exists
+    std::string state_dir;  // holds the node's id range pool; empty: the node config's
 };
+
+constexpr const char* kDefaultConfig = "/etc/edgevisor/edgevisor.yaml";
+
+// The node config edgevisord reads (for its idPool and paths.state: a workload keeps its host
+// ids whichever of the two starts it). No --config and no file: the embedded defaults.
+std::optional<manifests::NodeConfig> node_config(const RunOptions& options) {
+    if (options.config.empty() && !std::filesystem::exists(kDefaultConfig))
+        return manifests::NodeConfig{};
+    auto loaded =
+        manifests::load_node_config(options.config.empty() ? kDefaultConfig : options.config);
+    for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+    if (!loaded.ok()) return std::nullopt;
+    return loaded.config;
+}
 
 int status_to_exit_code(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -125,6 +141,39 @@ Result<int> supervise(const isolation::Process& process, int signal_fd,
     }
 }
 
+// The workload's host id range for one run, from the node's pool (shared with edgevisord). A
+// range the workload already had (edgevisord's workload of that name) stays in the pool; one
+// taken for this run alone goes back when the run is over, so that one-off names do not fill
+// the pool. Declared before the run's cgroup: given back only once that is gone.
+class RunIdRange {
+  public:
+    RunIdRange(const manifests::IdPoolConfig& config, const std::string& state_dir)
+        : pool_(config, std::filesystem::path(state_dir) / "idranges") {}
+    RunIdRange(const RunIdRange&) = delete;
+    RunIdRange& operator=(const RunIdRange&) = delete;
+    ~RunIdRange() {
+        if (!taken_for_run_) return;
+        if (auto st = pool_.release(name_); !st)
+            fail_message(name_ + ": giving its id range back: " + st.error().describe());
+    }
+
+    Result<isolation::IdRange> acquire(const std::string& name) {
+        auto held = pool_.ranges();
+        if (!held) return std::unexpected(held.error());
+        auto range = pool_.acquire(name);
+        if (range && !held->contains(name)) {
+            name_ = name;
+            taken_for_run_ = true;
+        }
+        return range;
+    }
+
+  private:
+    isolation::IdRangePool pool_;
+    std::string name_;
+    bool taken_for_run_ = false;
+};
+
 int run(const RunOptions& options) {
     auto grace = manifests::parse_duration(options.stop_timeout);
     if (!grace) {
@@ -139,6 +188,9 @@ int run(const RunOptions& options) {
     }
     const auto* workload = select_workload(loaded, options.name);
     if (workload == nullptr) return kExitInvalid;
+    auto node = node_config(options);
+    if (!node) return kExitInvalid;
+    const std::string state_dir = options.state_dir.empty() ? node->paths.state : options.state_dir;
     if (!workload->spec.depends_on.empty())
         std::fprintf(stderr, "edgectl run: %s: dependsOn is not waited for by edgectl run\n",
                      workload->metadata.name.c_str());
@@ -155,6 +207,7 @@ int run(const RunOptions& options) {
         return kExitStartFailed;
     }
 
+    RunIdRange id_range(node->id_pool, state_dir);
     // The workload's own cgroup (limits applied); removed with all it holds when run() returns.
     auto cgroup = prepare_run_cgroup(*workload, options.allow_missing_controllers);
     if (!cgroup) {
@@ -164,10 +217,7 @@ int run(const RunOptions& options) {
     isolation::LaunchRequest request;
     request.workload = workload;
     if (isolation::needs_id_range(*workload)) {
-        // The daemon's pool, in the same state file: a workload keeps its host ids whether
-        // edgectl run or edgevisord starts it.
-        isolation::IdRangePool pool({}, std::filesystem::path(options.state_dir) / "idranges");
-        auto range = pool.acquire(workload->metadata.name);
+        auto range = id_range.acquire(workload->metadata.name);
         if (!range) {
             fail_message(workload->metadata.name + ": start failed at " + range.error().describe());
             return kExitStartFailed;
@@ -179,9 +229,9 @@ int run(const RunOptions& options) {
     request.stdin_fd = 0;  // foreground: the user's stdin (setsid keeps TIOCSTI away from the tty)
     request.kill_when_caller_exits = true;
     isolation::LauncherOptions launcher_options;
-    if (std::ranges::find(launcher_options.supervisor_paths, options.state_dir) ==
+    if (std::ranges::find(launcher_options.supervisor_paths, state_dir) ==
         launcher_options.supervisor_paths.end())
-        launcher_options.supervisor_paths.push_back(options.state_dir);
+        launcher_options.supervisor_paths.push_back(state_dir);
     isolation::Launcher launcher(launcher_options);
     auto process = launcher.launch(request);
     if (!process) {
@@ -213,10 +263,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
                     "after forwarding SIGINT/SIGTERM, SIGKILL the workload when it has not exited "
                     "within this")
         ->capture_default_str();
+    cmd->add_option("--config", options->config,
+                    "the node config whose idPool and paths.state are used (default: "
+                    "/etc/edgevisor/edgevisor.yaml when it exists, else the built-in defaults)");
     cmd->add_option("--state-dir", options->state_dir,
-                    "the node's state directory: the id range pool of the workloads' user "
-                    "namespaces is its file 'idranges' (shared with edgevisord)")
-        ->capture_default_str();
+                    "the node's state directory (default: the node config's paths.state, "
+                    "/var/lib/edgevisor): the id range pool of the workloads' user namespaces is "
+                    "its file 'idranges' (shared with edgevisord)");
     cmd->add_option("args", options->args, "appended to the manifest's command (after --)");
     cmd->add_flag("--allow-missing-controllers", options->allow_missing_controllers,
                   "run without a resource limit whose cgroup controller is not available (warn) "

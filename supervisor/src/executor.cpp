@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <filesystem>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 
@@ -16,6 +17,12 @@
 
 namespace edgevisor::supervisor {
 namespace {
+
+// The node's pool (config idPool) in the state directory, shared with edgectl run: a workload
+// keeps its host ids across its restarts and the daemon's.
+isolation::IdRangePool id_pool(const manifests::NodeConfig& config) {
+    return {config.id_pool, std::filesystem::path(config.paths.state) / "idranges"};
+}
 
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
@@ -124,11 +131,7 @@ void Core::launch(Unit& unit) {
     request.stderr_fd = err->second.get();
     request.kill_when_caller_exits = false;  // workloads outlive the daemon (README "Adoption")
     if (isolation::needs_id_range(unit.desired.workload)) {
-        // The node's pool in the state directory (shared with edgectl run): the workload keeps
-        // its host ids across restarts. Pool bounds: IdPoolConfig's defaults until the node
-        // config names them.
-        isolation::IdRangePool pool({}, std::filesystem::path(config_.paths.state) / "idranges");
-        auto range = pool.acquire(unit.name());
+        auto range = id_pool(config_).acquire(unit.name());
         if (!range) return failed(range.error().wrap(unit.name() + ": start failed at id pool"));
         request.id_range = *range;
     }
@@ -268,6 +271,24 @@ void Core::kill_leftovers(Unit& unit, bool remove_cgroup) {
     remove_when_empty(std::move(cgroup), unit.name());
 }
 
+void Core::release_id_ranges() {
+    for (auto it = ranges_to_release_.begin(); it != ranges_to_release_.end();) {
+        const std::string& name = *it;
+        // Applied again before its cgroup drained: the new one keeps the range.
+        bool back = units_.contains(name);
+        bool draining = std::ranges::any_of(
+            draining_, [&](const auto& entry) { return entry.first.ends_with("/" + name); });
+        if (!back && draining) {
+            ++it;
+            continue;
+        }
+        if (!back)
+            if (auto st = id_pool(config_).release(name); !st)
+                log::warn("{}: {}", name, st.error().describe());
+        it = ranges_to_release_.erase(it);
+    }
+}
+
 void Core::remove_when_empty(isolation::Cgroup cgroup, const std::string& name) {
     if (!watcher_) {
         auto watcher = isolation::CgroupWatcher::create();
@@ -324,6 +345,7 @@ void Core::finish_stop(Unit& unit) {
     changed(unit);
     if (unit.remove) {
         log::info("{}: removed", unit.name());
+        ranges_to_release_.insert(unit.name());
         for (auto* o : observers_) o->workload_removed(unit.name());
         forget_run(unit.name());
         emit_event(unit.name(), "removed", "");

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::supervisor {

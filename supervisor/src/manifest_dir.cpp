@@ -10,7 +10,7 @@
 #include <cstring>
 #include <set>
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::supervisor {
@@ -62,7 +62,7 @@ bool ManifestDir::read_file(const std::string& name, File& file) {
     if (file.dev == st.st_dev && file.ino == st.st_ino && file.size == st.st_size &&
         file.mtime_ns == mtime_ns(st))
         return false;
-    auto text = supervisor::read_file(path, 1024 * 1024 + 1);
+    auto text = edgevisor::read_file(path, 1024 * 1024 + 1);
     if (!text) return failed(text.error().describe());
     file.dev = st.st_dev;
     file.ino = st.st_ino;

@@ -1,6 +1,6 @@
 #include "mqtt_channel.hpp"
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 
 namespace edgevisor::supervisor {
 

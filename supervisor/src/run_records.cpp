@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 
 namespace edgevisor::supervisor {
 

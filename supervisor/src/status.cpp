@@ -3,8 +3,8 @@
 // iteration in which something changed.
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.hpp"
 #include "core.hpp"
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
 
 namespace edgevisor::supervisor {

@@ -11,7 +11,7 @@
 
 namespace edgevisor::testing {
 
-inline constexpr isolation::IdPoolConfig kTestIdPool{2147483648u, 1024, 65536};
+inline constexpr isolation::IdPoolConfig kTestIdPool{2147483648u, 65536, 1024};
 
 inline std::optional<isolation::IdRange> test_id_range(const manifests::Workload& workload) {
     if (!isolation::needs_id_range(workload)) return std::nullopt;

@@ -52,7 +52,19 @@ struct Child {
     int out = -1;  // stdout+stderr of edgectl
 };
 
+// The id range pool of this test process, not the host's /var/lib/edgevisor.
+struct PrivateStateDir {
+    std::string path = "/tmp/edgevisor-run-state-" + std::to_string(::getpid());
+    ~PrivateStateDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+const PrivateStateDir kStateDir;
+
 Child start_edgectl(std::vector<std::string> args) {
+    if (std::ranges::find(args, "--config") == args.end())
+        args.insert(args.begin(), {"--state-dir", kStateDir.path});
     int p[2];
     REQUIRE(::pipe(p) == 0);
     pid_t pid = ::fork();
@@ -306,4 +318,38 @@ TEST_CASE("edgectl run: the workload dies with edgectl, even when edgectl is SIG
     while (marker_alive() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK_FALSE(marker_alive());
+}
+
+TEST_CASE("edgectl run: the node config's idPool gives the range, a one-off run gives it back") {
+    require_root();
+    const std::string dir = kStateDir.path + "-node";
+    std::filesystem::create_directories(dir);
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() { std::filesystem::remove_all(dir); }
+    } cleanup{dir};
+    std::ofstream(dir + "/edgevisor.yaml")
+        << "apiVersion: edgevisor/v1\nkind: NodeConfig\npaths: {state: " << dir
+        << "/state}\nidPool: {first: 3100000000, size: 65536, count: 4}\n";
+    const std::string config = dir + "/edgevisor.yaml";
+    ManifestFile m(manifest(", \"report\""));
+    auto [code, out] = finish(start_edgectl({"--config", config, m.path()}));
+    CHECK(code == 0);
+    CHECK(out.find("3100000000") != std::string::npos);
+    // Taken for that run alone: back in the pool.
+    CHECK(read_small_file(dir + "/state/idranges").find(kName) == std::string::npos);
+
+    // A range the workload already holds (edgevisord's workload of that name) stays.
+    std::ofstream(dir + "/state/idranges") << kName << " 3100131072 65536\n";
+    auto [code2, out2] = finish(start_edgectl({"--config", config, m.path()}));
+    CHECK(code2 == 0);
+    CHECK(out2.find("3100131072") != std::string::npos);
+    CHECK(read_small_file(dir + "/state/idranges").find(kName + " 3100131072") !=
+          std::string::npos);
+
+    // A broken node config is refused with its position, before anything runs.
+    std::ofstream(config) << "apiVersion: edgevisor/v1\nkind: NodeConfig\nidPool: {size: x}\n";
+    auto [code3, out3] = finish(start_edgectl({"--config", config, m.path()}));
+    CHECK(code3 == 125);
+    CHECK(out3.find(config + ":3:") != std::string::npos);
 }

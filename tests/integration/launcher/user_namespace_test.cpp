@@ -208,6 +208,8 @@ TEST_CASE(
 
     auto w = checker_workload({"report"});
     w.spec.isolation.rlimits = {{"nofile", 1024, 4096}};
-    auto out = run_json(w);
-    CHECK(out.contains("ids"));
+    CHECK(run_json(w)["rlimits"]["nofile"] == nlohmann::json::array({1024, 4096}));
+    // A hard limit below the room the fd steps need applies once they are done.
+    w.spec.isolation.rlimits = {{"nofile", 8, 16}};
+    CHECK(run_json(w)["rlimits"]["nofile"] == nlohmann::json::array({8, 16}));
 }

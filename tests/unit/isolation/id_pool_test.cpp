@@ -38,9 +38,8 @@ class StateDir {
 TEST_CASE("id pool: the defaults are systemd-nspawn's private users") {
     IdPoolConfig config;
     CHECK(config.first == 524288);
-    CHECK(config.range_size == 65536);
-    CHECK(std::uint64_t{config.first} + std::uint64_t{config.count} * config.range_size ==
-          1879048192);
+    CHECK(config.size == 65536);
+    CHECK(std::uint64_t{config.first} + std::uint64_t{config.count} * config.size == 1879048192);
 }
 
 TEST_CASE("id pool: lowest free range first, the same range again, kept across restarts") {
@@ -70,13 +69,13 @@ TEST_CASE("id pool: lowest free range first, the same range again, kept across r
 
 TEST_CASE("id pool: a full pool, a bad configuration and a broken state file are errors") {
     StateDir dir;
-    IdRangePool small({524288, 1, 65536}, dir.file());
+    IdRangePool small({524288, 65536, 1}, dir.file());
     REQUIRE(small.acquire("a"));
     auto full = small.acquire("b");
     REQUIRE_FALSE(full);
     CHECK(full.error().code == ENOSPC);
-    CHECK_FALSE(IdRangePool({4294901760u, 2, 65536}, dir.file()).acquire("c"));
-    CHECK_FALSE(IdRangePool({0, 1, 65536}, dir.file()).acquire("c"));
+    CHECK_FALSE(IdRangePool({4294901760u, 65536, 2}, dir.file()).acquire("c"));
+    CHECK_FALSE(IdRangePool({0, 65536, 1}, dir.file()).acquire("c"));
 
     std::ofstream(dir.file()) << "# edgevisor id ranges v1\na 524288 65536\nb 524288\n";
     auto broken = small.acquire("a");
@@ -90,7 +89,7 @@ TEST_CASE("id pool: a full pool, a bad configuration and a broken state file are
 TEST_CASE("id pool: a range outside a changed pool is replaced by one inside it") {
     StateDir dir;
     REQUIRE(IdRangePool({}, dir.file()).acquire("sensor"));
-    IdRangePool moved({2000000000u, 4, 65536}, dir.file());
+    IdRangePool moved({2000000000u, 65536, 4}, dir.file());
     auto range = moved.acquire("sensor");
     REQUIRE(range);
     CHECK(range->first == 2000000000u);

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 
-using namespace edgevisor::supervisor;
+using namespace edgevisor;
 
 TEST_CASE("an atomic write cut at any step leaves the old or the new content, never a mix") {
     char templ[] = "/tmp/edgevisor-atomic.XXXXXX";

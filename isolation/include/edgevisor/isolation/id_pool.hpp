@@ -1,6 +1,6 @@
 // Host id ranges for the workloads' user namespaces, from one node-wide pool (as podman's
 // `userns=auto` and systemd-nspawn's `--private-users=pick` do): each workload gets
-// `range_size` consecutive host uids and gids of its own, and keeps them across restarts of the
+// `size` consecutive host uids and gids of its own, and keeps them across restarts of the
 // workload and of the supervisor, because the pool is kept in a state file.
 #pragma once
 
@@ -10,17 +10,13 @@
 #include <string>
 
 #include "edgevisor/error.hpp"
+#include "edgevisor/manifests/node_config.hpp"
 #include "edgevisor/manifests/spec.hpp"
 
 namespace edgevisor::isolation {
 
-// The defaults are systemd-nspawn's private users: ranges of 65536 from 524288 (0x80000) up to
-// 1879048192 (0x70000000), 28664 ranges.
-struct IdPoolConfig {
-    std::uint32_t first = 524288;
-    std::uint32_t count = 28664;  // how many ranges
-    std::uint32_t range_size = 65536;
-};
+// The pool's bounds are the node config's idPool (manifests::IdPoolConfig).
+using manifests::IdPoolConfig;
 
 // One workload's host ids: [first, first + size) for both uids and gids. The pool's bounds come
 // along, so that the launcher can refuse to map a named host id that belongs to the pool.

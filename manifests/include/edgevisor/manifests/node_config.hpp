@@ -56,12 +56,13 @@ struct SupervisorConfig {
     Duration sample_interval{10000};     // resource figures of every workload, one timer
 };
 
-// Per-workload user namespace id ranges: `count` ranges of `size` ids from `first`
-// (the default is systemd's container range, 0x80000 upwards). Kept in paths.state.
+// Per-workload user namespace id ranges: `count` ranges of `size` ids from `first`. The
+// default is systemd-nspawn's private users: 28664 ranges of 65536 from 524288 (0x80000) up to
+// 1879048192 (0x70000000). Kept in paths.state (isolation/id_pool.hpp).
 struct IdPoolConfig {
     std::uint32_t first = 524288;
     std::uint32_t size = 65536;
-    std::uint32_t count = 4096;
+    std::uint32_t count = 28664;
 };
 
 // Where org.edgevisor.Supervisor1 is served and who may change the node through it.

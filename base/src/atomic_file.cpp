@@ -1,4 +1,4 @@
-#include "atomic_file.hpp"
+#include "edgevisor/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 
 #include "edgevisor/unique_fd.hpp"
 
-namespace edgevisor::supervisor {
+namespace edgevisor {
 
 namespace {
 
@@ -71,11 +71,19 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t lim
     return text;
 }
 
-Status make_dirs(const std::filesystem::path& path) {
-    std::error_code ec;
-    std::filesystem::create_directories(path, ec);
-    if (ec) return fail("mkdir", "mkdir(" + path.string() + ")", ec.value());
+Status make_dirs(const std::filesystem::path& path, mode_t mode) {
+    // Parents first; each missing one created with the mode (umask permitting), so that no
+    // component of a private directory is briefly open to others.
+    std::filesystem::path so_far;
+    for (const auto& part : path) {
+        so_far /= part;
+        if (::mkdir(so_far.c_str(), mode) == 0 || errno == EEXIST) continue;
+        return fail_errno("mkdir", "mkdir(" + so_far.string() + ")");
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return fail_errno("mkdir", "stat(" + path.string() + ")");
+    if (!S_ISDIR(st.st_mode)) return fail("mkdir", path.string() + ": not a directory", ENOTDIR);
     return {};
 }
 
-}  // namespace edgevisor::supervisor
+}  // namespace edgevisor
