@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "edgectl_commands.hpp"
+#include "edgevisor/isolation/explain.hpp"
 #include "edgevisor/isolation/warnings.hpp"
 #include "edgevisor/manifests/manifests.hpp"
 
@@ -23,7 +24,7 @@ std::string plural(std::size_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-int validate(const std::vector<std::string>& args) {
+int validate(const std::vector<std::string>& args, bool explain) {
     std::vector<std::filesystem::path> paths(args.begin(), args.end());
     manifests::LoadResult result = manifests::load_paths(paths);
     for (const manifests::Diagnostic& d : result.diagnostics)
@@ -43,6 +44,13 @@ int validate(const std::vector<std::string>& args) {
                          w.source.line, w.source.column, w.metadata.name.c_str(), warning.c_str());
     std::printf("ok: %s in %s\n", plural(result.workloads.size(), "workload").c_str(),
                 plural(result.files, "file").c_str());
+    if (explain)
+        for (const auto& w : result.workloads) {
+            std::printf("\n%s (%s:%d:%d):\n", w.metadata.name.c_str(), w.source.file.c_str(),
+                        w.source.line, w.source.column);
+            for (const auto& line : isolation::explain_isolation(w))
+                std::printf("  %s\n", line.c_str());
+        }
     return 0;
 }
 
@@ -50,11 +58,15 @@ int validate(const std::vector<std::string>& args) {
 
 void add_validate_command(CLI::App& app, int& exit_code) {
     auto paths = std::make_shared<std::vector<std::string>>();
+    auto explain = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
         "validate",
         "Check manifests (files, or directories of *.yaml/*.yml) without acting on them");
     cmd->add_option("paths", *paths, "manifest files or directories")->required();
-    cmd->callback([paths, &exit_code] { exit_code = validate(*paths); });
+    cmd->add_flag("--explain", *explain,
+                  "print, for each workload, what its isolation gives it: who root inside is on "
+                  "the host, what it sees of the host, its capabilities and system calls");
+    cmd->callback([paths, explain, &exit_code] { exit_code = validate(*paths, *explain); });
 }
 
 }  // namespace edgevisor::edgectl

@@ -45,7 +45,8 @@ std::string uid_map_of(const Daemon& d, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("idPool of the node config gives the ranges, and a removed workload gives its range back") {
+TEST_CASE(
+    "idPool of the node config gives the ranges, and a removed workload gives its range back") {
     require_root();
     Daemon d(kPoolConfig);
     d.write_manifest("a.yaml", sleeper("alpha"));

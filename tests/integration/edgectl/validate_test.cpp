@@ -202,3 +202,23 @@ TEST_CASE("edgectl validate: mounts without the mount namespace are refused, as 
                             "isolation.namespaces [namespace-required]\n"
                             "invalid: 1 error in 1 file\n");
 }
+
+TEST_CASE("edgectl validate --explain: each workload's isolation in words on stdout, after ok") {
+    TempDir dir;
+    auto file = dir.write("two.yaml", workload("safe") + "---\n" +
+                                          workload("open",
+                                                   "  isolation: {namespaces: [mount, "
+                                                   "pid, net]}\n"));
+    auto result = run_edgectl({"validate", "--explain", file});
+    CHECK(result.code == 0);
+    CHECK(result.out.starts_with("ok: 2 workloads in 1 file\n\nsafe (" + file +
+                                 ":1:1):\n  user: uid 0"));
+    CHECK_THAT(result.out, Catch::Contains("\nopen (" + file + ":8:1):\n"));
+    CHECK_THAT(result.out, Catch::Contains("  ids: a user namespace with a host id range of its "
+                                           "own from the node's idPool"));
+    CHECK_THAT(result.out, Catch::Contains("  ids: no user namespace: uid 0 inside IS the "
+                                           "host's root"));
+    CHECK_THAT(result.out, Catch::Contains("  warning: isolation.namespaces: without 'user'"));
+    // Without --explain: the summary alone.
+    CHECK(run_edgectl({"validate", file}).out == "ok: 2 workloads in 1 file\n");
+}
