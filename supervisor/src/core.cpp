@@ -225,7 +225,7 @@ void Core::reconcile() {
     if (shutting_down_) return;
     auto began = std::chrono::steady_clock::now();
     MergedDesired desired = merged_desired();
-    for (const auto& line : desired.shadowed) log::debug("desired: {}", line);
+    report_conflicts(desired.conflicts);
     auto steps = current_plan(desired);
     auto planned = std::chrono::steady_clock::now();
     for (const PlannedStep& step : steps) carry_out(step, desired);

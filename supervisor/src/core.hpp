@@ -68,6 +68,7 @@ class Core final : public Supervisor {
     MergedDesired merged_desired() const;
     std::vector<PlannedStep> current_plan(const MergedDesired& desired) const;
     void reconcile();
+    void report_conflicts(std::vector<telemetry::LayerConflict> conflicts);
     void carry_out(const PlannedStep& step, const MergedDesired& desired);
     void fire(Unit& unit, Event event);
     void request_down(Unit& unit);
@@ -148,6 +149,7 @@ class Core final : public Supervisor {
     std::vector<std::unique_ptr<Unit>> graveyard_;  // removed during dispatch, freed before wait
     std::vector<telemetry::Observer*> observers_;
     std::deque<telemetry::Event> events_;
+    std::vector<telemetry::LayerConflict> conflicts_;  // of the last reconcile
     std::uint64_t next_seq_ = 1;
     std::uint64_t api_revision_ = 0;
     Source prepare_, sighup_, sample_timer_;

@@ -18,19 +18,35 @@ std::vector<std::string> layer_order(const std::vector<std::string>& groups) {
     return order;
 }
 
+namespace {
+
+telemetry::Definition definition(const DesiredWorkload& w) {
+    const auto& at = w.workload.source;
+    std::string source = at.file.empty() ? "" : at.file;
+    if (!source.empty() && at.line > 0)
+        source += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+    return {w.layer, source};
+}
+
+}  // namespace
+
 MergedDesired merge_layers(const std::map<std::string, std::vector<const DesiredWorkload*>>& layers,
                            const std::vector<std::string>& order) {
     MergedDesired out;
+    std::map<std::string, telemetry::LayerConflict> conflicts;
     for (const auto& layer : order) {
         auto it = layers.find(layer);
         if (it == layers.end()) continue;
         for (const DesiredWorkload* w : it->second) {
-            auto [at, fresh] = out.workloads.emplace(w->workload.metadata.name, w);
-            if (!fresh)
-                out.shadowed.push_back(w->workload.metadata.name + ": " + layer + " shadowed by " +
-                                       at->second->layer);
+            const std::string& name = w->workload.metadata.name;
+            auto [at, fresh] = out.workloads.emplace(name, w);
+            if (fresh) continue;
+            auto& conflict = conflicts[name];
+            if (conflict.workload.empty()) conflict = {name, definition(*at->second), {}};
+            conflict.shadowed.push_back(definition(*w));
         }
     }
+    for (auto& [name, conflict] : conflicts) out.conflicts.push_back(std::move(conflict));
     return out;
 }
 

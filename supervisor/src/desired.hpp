@@ -1,5 +1,6 @@
 // Desired state: every layer's workloads merged into one set, by precedence. A name defined in
-// several layers is taken from the highest; the others are shadowed (reported in status):
+// several layers is taken from the highest; the others are shadowed (a conflict, reported in
+// status, in the fleet's reported state, as a warning and as a layer-conflict event):
 //   api  >  node  >  group:<g> (in node.groups order)  >  files
 // Reasoning: the local API is an operator at the device, overriding for now; the fleet's
 // node-specific state is more specific than its group state; the manifest directory is the
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "edgevisor/manifests/manifests.hpp"
+#include "edgevisor/telemetry/control.hpp"
 
 namespace edgevisor::supervisor {
 
@@ -28,7 +30,7 @@ std::vector<std::string> layer_order(const std::vector<std::string>& groups);
 
 struct MergedDesired {
     std::map<std::string, const DesiredWorkload*> workloads;
-    std::vector<std::string> shadowed;  // "name: files shadowed by api"
+    std::vector<telemetry::LayerConflict> conflicts;  // by workload name
 };
 
 // layers: name -> its workloads. Layers not in `order` are ignored (a group the node left).

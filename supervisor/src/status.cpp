@@ -67,6 +67,28 @@ void Core::changed(Unit& unit) {
     for (auto* o : observers_) o->workload_changed(status);
 }
 
+// A workload defined in several layers is not an error (precedence decides, README), but the
+// operator should know: a warning and an event when a conflict appears or changes, and one
+// event when it is gone; status and the fleet's reported state list the current ones.
+void Core::report_conflicts(std::vector<telemetry::LayerConflict> conflicts) {
+    std::map<std::string, std::string> before, now;
+    for (const auto& c : conflicts_) before[c.workload] = describe(c);
+    for (const auto& c : conflicts) now[c.workload] = describe(c);
+    if (before == now) return;
+    for (const auto& [name, text] : now) {
+        if (auto it = before.find(name); it != before.end() && it->second == text) continue;
+        log::warn("{} (layer conflict)", text);
+        emit_event(name, "layer-conflict", text);
+    }
+    for (const auto& [name, text] : before)
+        if (!now.contains(name)) {
+            log::info("{}: no longer defined in several layers", name);
+            emit_event(name, "layer-conflict-resolved", "defined in one layer again");
+        }
+    conflicts_ = std::move(conflicts);
+    snapshot_dirty_ = true;
+}
+
 void Core::emit_event(const std::string& workload, const std::string& kind,
                       const std::string& message) {
     telemetry::Event event{next_seq_++, unix_ms(), workload, kind, message};
@@ -86,6 +108,7 @@ telemetry::NodeStatus Core::status() const {
     for (const auto& [name, layer] : layers_.layers())
         node.layers.push_back({name, layer.revision, layer.workloads.size(), layer.errors});
     for (const auto& [name, unit] : units_) node.workloads.push_back(unit_status(*unit));
+    node.conflicts = conflicts_;
     if (node_sample_) {
         const auto& n = *node_sample_;
         node.resources = telemetry::NodeResources{n.load1,
@@ -123,9 +146,15 @@ void Core::write_snapshot() {
                           {"workloads", l.workloads},
                           {"errors", errors}});
     }
-    Json doc{{"node", node.node_id},       {"version", node.version},    {"ready", ready_},
-             {"stopping", shutting_down_}, {"updatedUnixMs", unix_ms()}, {"summary", summary()},
-             {"layers", layers},           {"workloads", workloads}};
+    Json doc{{"node", node.node_id},
+             {"version", node.version},
+             {"ready", ready_},
+             {"stopping", shutting_down_},
+             {"updatedUnixMs", unix_ms()},
+             {"summary", summary()},
+             {"layers", layers},
+             {"workloads", workloads},
+             {"conflicts", telemetry::conflicts_json<Json>(node.conflicts)}};
     if (node.resources) {
         const auto& r = *node.resources;
         doc["resources"] = {{"load", {r.load1, r.load5, r.load15}},

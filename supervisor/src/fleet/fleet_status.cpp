@@ -52,6 +52,7 @@ json summary(const std::string& node, const NodeView& view) {
     }
     out["workloads"] = {{"total", total}, {"running", running}, {"failing", failing}};
     out["workloadStates"] = workloads;
+    out["conflicts"] = view.reported.value("conflicts", json::array());
     return out;
 }
 
@@ -114,6 +115,13 @@ int status(const StatusArgs& args) {
                     static_cast<unsigned long long>(n["session"].get<std::uint64_t>()),
                     join(n["groups"]).c_str(), revisions_text(n["revisions"]).c_str(),
                     counts.c_str());
+        for (const auto& c : n["conflicts"]) {
+            std::string shadowed;
+            for (const auto& d : c.value("shadowed", json::array()))
+                shadowed += (shadowed.empty() ? "" : ", ") + d.value("layer", "?");
+            std::printf("  conflict: %s from %s, shadowing %s\n", c.value("workload", "?").c_str(),
+                        c.value("layer", "?").c_str(), shadowed.c_str());
+        }
     }
     if (all.empty()) std::printf("(no node reports under %s)\n", prefix.c_str());
     return 0;

@@ -480,6 +480,8 @@ void ChannelImpl::workload_removed(std::string_view name) {
 void ChannelImpl::event(const Event& event) {
     outbox_.push(Priority::event, topics_.events, event_json(envelope(), event), 1);
     pump();
+    // Some events change the node without changing a workload (a layer conflict).
+    report_soon();
 }
 
 }  // namespace

@@ -78,6 +78,7 @@ std::string reported_json(const Envelope& env, const NodeStatus& status) {
                              {"message", w.message},
                              {"since", w.since_unix_ms}});
     out["workloads"] = workloads;
+    out["conflicts"] = conflicts_json<json>(status.conflicts);
     return dump(out);
 }
 

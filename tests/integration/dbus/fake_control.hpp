@@ -26,7 +26,7 @@ class FakeControl final : public telemetry::Control {
     std::string applied_last_exit;
 
     [[nodiscard]] telemetry::NodeStatus status() const override {
-        telemetry::NodeStatus node{"test-node", "0.1.0-test", {"line-3"}, {}, {}, {}};
+        telemetry::NodeStatus node{"test-node", "0.1.0-test", {"line-3"}, {}, {}, {}, {}};
         node.layers.push_back({"api", api_revision, workloads.size(), {}});
         for (const auto& [name, status] : workloads) node.workloads.push_back(status);
         return node;

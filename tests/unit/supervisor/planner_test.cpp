@@ -1,6 +1,7 @@
 // The planner: create, update in place, replace, delete; nothing for equal hashes.
 #include <catch2/catch.hpp>
 
+#include "desired.hpp"
 #include "planner.hpp"
 #include "restart_policy.hpp"
 
@@ -53,4 +54,26 @@ TEST_CASE("backoff: doubles from initial up to max, jitter takes at most a quart
     // Growing even with the most jitter on the later one and none on the earlier one.
     for (std::uint32_t n = 1; n < 4; ++n)
         CHECK(backoff_delay(b, n + 1, 0.999) > backoff_delay(b, n, 0.0));
+}
+
+TEST_CASE("merge: the highest layer's definition wins and every conflict names its documents") {
+    auto at = [](std::string name, std::string layer, std::string file) {
+        edgevisor::manifests::Workload w;
+        w.metadata.name = std::move(name);
+        w.spec.command = {"/bin/true"};
+        w.source = {std::move(file), 5, 3};
+        return edgevisor::supervisor::make_desired(std::move(w), std::move(layer));
+    };
+    auto files = at("web", "files", "/etc/m/web.yaml");
+    auto group = at("web", "group:g", "edgevisor/v1/groups/g/desired");
+    auto node = at("web", "node", "edgevisor/v1/nodes/n/desired");
+    auto alone = at("db", "files", "/etc/m/db.yaml");
+    auto merged = edgevisor::supervisor::merge_layers(
+        {{"files", {&files, &alone}}, {"group:g", {&group}}, {"node", {&node}}},
+        edgevisor::supervisor::layer_order({"g"}));
+    REQUIRE(merged.workloads.at("web") == &node);
+    REQUIRE(merged.conflicts.size() == 1);
+    CHECK(describe(merged.conflicts[0]) ==
+          "web: node (edgevisor/v1/nodes/n/desired:5:3) wins over group:g "
+          "(edgevisor/v1/groups/g/desired:5:3), files (/etc/m/web.yaml:5:3)");
 }

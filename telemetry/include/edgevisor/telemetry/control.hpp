@@ -58,12 +58,57 @@ struct NodeResources {
     std::uint64_t supervisor_rss = 0;  // bytes
 };
 
+// One definition of a workload: its layer and the document it is in (a manifest file's
+// file:line:col, a fleet document's topic:line:col, the D-Bus Apply's source).
+struct Definition {
+    std::string layer;
+    std::string source;
+};
+
+// A workload that several layers define: the definition used (the highest layer, README
+// "Desired state: layers and precedence") and the shadowed ones, highest first.
+struct LayerConflict {
+    std::string workload;
+    Definition used;
+    std::vector<Definition> shadowed;
+};
+
+// "web: node (edgevisor/v1/nodes/n1/desired:5:5) wins over files (/etc/x/web.yaml:1:1)"
+inline std::string describe(const LayerConflict& c) {
+    auto one = [](const Definition& d) {
+        return d.source.empty() ? d.layer : d.layer + " (" + d.source + ")";
+    };
+    std::string out = c.workload + ": " + one(c.used) + " wins over ";
+    for (std::size_t i = 0; i < c.shadowed.size(); ++i)
+        out += (i == 0 ? "" : ", ") + one(c.shadowed[i]);
+    return out;
+}
+
+// The conflicts as status.json and the MQTT reported state show them, for a JSON type of
+// nlohmann's interface (a template: this header stays free of the JSON library):
+// [{"workload", "layer", "source", "shadowed": [{"layer", "source"}]}]
+template <class Json>
+Json conflicts_json(const std::vector<LayerConflict>& conflicts) {
+    Json out = Json::array();
+    for (const auto& c : conflicts) {
+        Json shadowed = Json::array();
+        for (const auto& d : c.shadowed)
+            shadowed.push_back({{"layer", d.layer}, {"source", d.source}});
+        out.push_back({{"workload", c.workload},
+                       {"layer", c.used.layer},
+                       {"source", c.used.source},
+                       {"shadowed", shadowed}});
+    }
+    return out;
+}
+
 struct NodeStatus {
     std::string node_id;
     std::string version;
     std::vector<std::string> groups;
     std::vector<LayerStatus> layers;
     std::vector<WorkloadStatus> workloads;   // sorted by name
+    std::vector<LayerConflict> conflicts;    // by workload name
     std::optional<NodeResources> resources;  // none before the first sample
 };
 
