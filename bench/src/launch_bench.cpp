@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
     app.add_option(
         "--rows", options.only,
         "only these rows: edgectl, edgectl-b, edgectl-seccomp-default, edgectl-seccomp-deny-list, "
+        "edgectl-default, bwrap-user, "
         "edgectl-seccomp-docker, "
         "bwrap, crun, crun-seccomp-docker, runc (several: repeat or space-separate)");
     app.add_flag("!--no-runc", options.rows.runc, "leave runc out");

@@ -71,6 +71,8 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     const char* default_label = "edgectl run, seccomp default";
     const char* docker_label = "edgectl run, Docker's seccomp profile";
     const char* deny_list_label = "edgectl run, the old deny list";
+    const std::string defaults = manifests + "true-default.yaml";
+    const char* defaults_label = "edgectl run, the defaults (user namespace, allow list)";
 
     if (::access(options.edgectl.c_str(), X_OK) != 0) {
         const std::string reason = "no edgectl binary at " + options.edgectl;
@@ -78,6 +80,7 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
         rows.push_back(skipped("edgectl-seccomp-default", default_label, reason));
         rows.push_back(skipped("edgectl-seccomp-deny-list", deny_list_label, reason));
         rows.push_back(skipped("edgectl-seccomp-docker", docker_label, reason));
+        rows.push_back(skipped("edgectl-default", defaults_label, reason));
         return;
     }
     rows.push_back(runnable("edgectl", unconfined_label, {options.edgectl, "run", unconfined}));
@@ -91,6 +94,8 @@ void add_edgectl_rows(const RowOptions& options, Workspace& workspace, std::vect
     rows.back().baseline = "edgectl";
     rows.push_back(runnable("edgectl-seccomp-deny-list", deny_list_label,
                             {options.edgectl, "run", with_deny_list}));
+    rows.back().baseline = "edgectl";
+    rows.push_back(runnable("edgectl-default", defaults_label, {options.edgectl, "run", defaults}));
     rows.back().baseline = "edgectl";
     if (!fs::exists(options.docker_profile)) {
         rows.push_back(skipped("edgectl-seccomp-docker", docker_label,
@@ -117,11 +122,29 @@ void add_bwrap_row(std::vector<Row>& rows) {
     }
     // --cap-drop ALL and --new-session match what edgectl run does by default (bwrap run by
     // root keeps its capabilities otherwise); bwrap sets no_new_privs on its own.
-    rows.push_back(
-        runnable("bwrap", label,
-                 {bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
-                  "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                  "--cap-drop", "ALL", "--new-session", "/bin/true"}));
+    std::vector<std::string> argv{bwrap,
+                                  "--unshare-pid",
+                                  "--unshare-ipc",
+                                  "--unshare-uts",
+                                  "--unshare-net",
+                                  "--ro-bind",
+                                  "/",
+                                  "/",
+                                  "--proc",
+                                  "/proc",
+                                  "--dev",
+                                  "/dev",
+                                  "--tmpfs",
+                                  "/tmp",
+                                  "--cap-drop",
+                                  "ALL",
+                                  "--new-session",
+                                  "/bin/true"};
+    rows.push_back(runnable("bwrap", label, argv));
+    // The peer of our defaults: bubblewrap's own user namespace too.
+    argv.insert(argv.begin() + 1, "--unshare-user");
+    rows.push_back(runnable("bwrap-user", "bubblewrap --unshare-user", argv));
+    rows.back().baseline = "bwrap";
 }
 
 struct OciRuntime {

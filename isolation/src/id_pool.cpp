@@ -100,8 +100,9 @@ bool needs_id_range(const manifests::Workload& workload) {
            (iso.uid_map.empty() || iso.gid_map.empty());
 }
 
-IdRangePool::IdRangePool(IdPoolConfig config, std::filesystem::path state_file)
-    : config_(config), state_file_(std::move(state_file)) {}
+IdRangePool::IdRangePool(IdPoolConfig config, std::filesystem::path state_file,
+                         std::filesystem::path run_file)
+    : config_(config), state_file_(std::move(state_file)), run_file_(std::move(run_file)) {}
 
 Status IdRangePool::check_config() const {
     const std::uint64_t end =
@@ -126,31 +127,65 @@ IdRange IdRangePool::range_at(std::uint32_t index) const {
     return r;
 }
 
-Result<IdRange> IdRangePool::acquire(const std::string& workload) {
+std::optional<std::uint32_t> IdRangePool::index_of(std::uint32_t first, std::uint32_t size) const {
+    if (size != config_.size || first < config_.first ||
+        (first - config_.first) % config_.size != 0)
+        return std::nullopt;
+    std::uint32_t index = (first - config_.first) / config_.size;
+    if (index >= config_.count) return std::nullopt;
+    return index;
+}
+
+Status IdRangePool::write(Keep keep, const Entries& entries) const {
+    if (keep == Keep::durable) return save(state_file_, entries);
+    // Ranges of runs, on a tmpfs: they end with the machine's processes, so no fsync.
+    if (auto st = make_dirs(run_file_.parent_path(), 0755); !st)
+        return std::unexpected(st.error().wrap("id_pool"));
+    if (auto st = write_file_atomic(run_file_, render(entries), Durability::process_crash); !st)
+        return std::unexpected(st.error().wrap("id_pool"));
+    return {};
+}
+
+Result<IdRange> IdRangePool::acquire(const std::string& workload, Keep keep) {
     if (auto st = check_config(); !st) return std::unexpected(st.error());
+    if (keep == Keep::until_reboot && run_file_.empty())
+        return fail("id_pool", "id_pool: no run file for ranges kept until reboot", EINVAL);
     auto lock = PoolLock::take(state_file_);
     if (!lock) return std::unexpected(lock.error());
-    auto entries = read_state(state_file_);
-    if (!entries) return std::unexpected(entries.error());
+    auto durable = read_state(state_file_);
+    if (!durable) return std::unexpected(durable.error());
+    Entries runs;
+    if (!run_file_.empty()) {
+        auto read = read_state(run_file_);
+        if (!read) return std::unexpected(read.error());
+        runs = std::move(*read);
+    }
+    Entries& mine = keep == Keep::durable ? *durable : runs;
+    Entries& other = keep == Keep::durable ? runs : *durable;
 
-    auto index_of = [&](std::uint32_t first, std::uint32_t size) -> std::optional<std::uint32_t> {
-        if (size != config_.size || first < config_.first ||
-            (first - config_.first) % config_.size != 0)
-            return std::nullopt;
-        std::uint32_t index = (first - config_.first) / config_.size;
-        if (index >= config_.count) return std::nullopt;
-        return index;
-    };
-    if (auto it = entries->find(workload); it != entries->end()) {
-        if (index_of(it->second.first, it->second.second))
-            return range_at(*index_of(it->second.first, it->second.second));
+    // A range of the workload's that fits the pool (one that does not is dropped, with a word).
+    auto held = [&](Entries& entries) -> std::optional<std::uint32_t> {
+        auto it = entries.find(workload);
+        if (it == entries.end()) return std::nullopt;
+        if (auto index = index_of(it->second.first, it->second.second)) return index;
         log::warn("{}: id range {}+{} is outside the configured pool; taking a new one", workload,
                   it->second.first, it->second.second);
-        entries->erase(it);
+        entries.erase(it);
+        return std::nullopt;
+    };
+    if (auto index = held(mine)) return range_at(*index);
+    if (auto index = held(other)) {
+        // A run of the daemon's workload uses its range as it is; the daemon taking a name a
+        // run holds now makes that range its own (the run's release then leaves it).
+        if (keep == Keep::until_reboot) return range_at(*index);
+        mine[workload] = other[workload];
+        if (auto st = write(keep, mine); !st) return std::unexpected(st.error());
+        return range_at(*index);
     }
     std::set<std::uint32_t> taken;
-    for (const auto& [name, range] : *entries)
-        if (auto index = index_of(range.first, range.second)) taken.insert(*index);
+    for (const Entries* entries : {&*durable, &runs})
+        for (const auto& [name, range] : *entries)
+            if (auto index = index_of(range.first, range.second)) taken.insert(*index);
     std::uint32_t index = 0;
     while (index < config_.count && taken.contains(index)) ++index;
     if (index == config_.count)
@@ -159,29 +194,34 @@ Result<IdRange> IdRangePool::acquire(const std::string& workload) {
                         state_file_.string() + ")",
                     ENOSPC);
     IdRange range = range_at(index);
-    (*entries)[workload] = {range.first, range.size};
-    if (auto st = save(state_file_, *entries); !st) return std::unexpected(st.error());
+    mine[workload] = {range.first, range.size};
+    if (auto st = write(keep, mine); !st) return std::unexpected(st.error());
     return range;
 }
 
-Status IdRangePool::release(const std::string& workload) {
+Status IdRangePool::release(const std::string& workload, Keep keep) {
+    const auto& file = keep == Keep::durable ? state_file_ : run_file_;
+    if (file.empty()) return {};
     auto lock = PoolLock::take(state_file_);
     if (!lock) return std::unexpected(lock.error());
-    auto entries = read_state(state_file_);
+    auto entries = read_state(file);
     if (!entries) return std::unexpected(entries.error());
     if (entries->erase(workload) == 0) return {};
-    return save(state_file_, *entries);
+    return write(keep, *entries);
 }
 
 Result<std::map<std::string, IdRange>> IdRangePool::ranges() const {
-    auto entries = read_state(state_file_);
-    if (!entries) return std::unexpected(entries.error());
     std::map<std::string, IdRange> out;
-    for (const auto& [name, range] : *entries) {
-        IdRange r = range_at(0);
-        r.first = range.first;
-        r.size = range.second;
-        out[name] = r;
+    for (const auto* file : {&run_file_, &state_file_}) {
+        if (file->empty()) continue;
+        auto entries = read_state(*file);
+        if (!entries) return std::unexpected(entries.error());
+        for (const auto& [name, range] : *entries) {
+            IdRange r = range_at(0);
+            r.first = range.first;
+            r.size = range.second;
+            out[name] = r;  // the durable entry, read last, wins
+        }
     }
     return out;
 }

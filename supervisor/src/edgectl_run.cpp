@@ -141,37 +141,32 @@ Result<int> supervise(const isolation::Process& process, int signal_fd,
     }
 }
 
-// The workload's host id range for one run, from the node's pool (shared with edgevisord). A
-// range the workload already had (edgevisord's workload of that name) stays in the pool; one
-// taken for this run alone goes back when the run is over, so that one-off names do not fill
-// the pool. Declared before the run's cgroup: given back only once that is gone.
+// The workload's host id range for one run, from the node's pool (shared with edgevisord). The
+// daemon's workload of that name lends its range; otherwise one is taken until the run is over
+// (in the runtime directory: no fsync), so that one-off names do not fill the pool. Declared
+// before the run's cgroup: given back only once that is gone.
 class RunIdRange {
   public:
-    RunIdRange(const manifests::IdPoolConfig& config, const std::string& state_dir)
-        : pool_(config, std::filesystem::path(state_dir) / "idranges") {}
+    RunIdRange(const manifests::NodeConfig& node, const std::string& state_dir)
+        : pool_(node.id_pool, std::filesystem::path(state_dir) / "idranges",
+                std::filesystem::path(node.paths.runtime) / "idranges") {}
     RunIdRange(const RunIdRange&) = delete;
     RunIdRange& operator=(const RunIdRange&) = delete;
     ~RunIdRange() {
-        if (!taken_for_run_) return;
-        if (auto st = pool_.release(name_); !st)
+        if (name_.empty()) return;
+        if (auto st = pool_.release(name_, isolation::Keep::until_reboot); !st)
             fail_message(name_ + ": giving its id range back: " + st.error().describe());
     }
 
     Result<isolation::IdRange> acquire(const std::string& name) {
-        auto held = pool_.ranges();
-        if (!held) return std::unexpected(held.error());
-        auto range = pool_.acquire(name);
-        if (range && !held->contains(name)) {
-            name_ = name;
-            taken_for_run_ = true;
-        }
+        auto range = pool_.acquire(name, isolation::Keep::until_reboot);
+        if (range) name_ = name;
         return range;
     }
 
   private:
     isolation::IdRangePool pool_;
     std::string name_;
-    bool taken_for_run_ = false;
 };
 
 int run(const RunOptions& options) {
@@ -207,7 +202,7 @@ int run(const RunOptions& options) {
         return kExitStartFailed;
     }
 
-    RunIdRange id_range(node->id_pool, state_dir);
+    RunIdRange id_range(*node, state_dir);
     // The workload's own cgroup (limits applied); removed with all it holds when run() returns.
     auto cgroup = prepare_run_cgroup(*workload, options.allow_missing_controllers);
     if (!cgroup) {

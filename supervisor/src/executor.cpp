@@ -18,10 +18,12 @@
 namespace edgevisor::supervisor {
 namespace {
 
-// The node's pool (config idPool) in the state directory, shared with edgectl run: a workload
-// keeps its host ids across its restarts and the daemon's.
+// The node's pool (config idPool) in the state directory, shared with edgectl run (whose
+// ranges are in the runtime directory): a workload keeps its host ids across its restarts and
+// the daemon's.
 isolation::IdRangePool id_pool(const manifests::NodeConfig& config) {
-    return {config.id_pool, std::filesystem::path(config.paths.state) / "idranges"};
+    return {config.id_pool, std::filesystem::path(config.paths.state) / "idranges",
+            std::filesystem::path(config.paths.runtime) / "idranges"};
 }
 
 std::string describe_status(int status) {

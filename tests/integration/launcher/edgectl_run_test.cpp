@@ -330,14 +330,16 @@ TEST_CASE("edgectl run: the node config's idPool gives the range, a one-off run 
     } cleanup{dir};
     std::ofstream(dir + "/edgevisor.yaml")
         << "apiVersion: edgevisor/v1\nkind: NodeConfig\npaths: {state: " << dir
-        << "/state}\nidPool: {first: 3100000000, size: 65536, count: 4}\n";
+        << "/state, runtime: " << dir
+        << "/run}\nidPool: {first: 3100000000, size: 65536, count: 4}\n";
     const std::string config = dir + "/edgevisor.yaml";
     ManifestFile m(manifest(", \"report\""));
     auto [code, out] = finish(start_edgectl({"--config", config, m.path()}));
     CHECK(code == 0);
     CHECK(out.find("3100000000") != std::string::npos);
-    // Taken for that run alone: back in the pool.
+    // Taken for that run alone, in the runtime directory, and back in the pool.
     CHECK(read_small_file(dir + "/state/idranges").find(kName) == std::string::npos);
+    CHECK(read_small_file(dir + "/run/idranges").find(kName) == std::string::npos);
 
     // A range the workload already holds (edgevisord's workload of that name) stays.
     std::ofstream(dir + "/state/idranges") << kName << " 3100131072 65536\n";

@@ -28,6 +28,7 @@ class StateDir {
     StateDir(const StateDir&) = delete;
     StateDir& operator=(const StateDir&) = delete;
     [[nodiscard]] fs::path file() const { return path_ / "state" / "idranges"; }
+    [[nodiscard]] fs::path run_file() const { return path_ / "run" / "idranges"; }
 
   private:
     fs::path path_;
@@ -104,4 +105,26 @@ TEST_CASE("id pool: a workload needs a range when it has the user namespace and 
     CHECK_FALSE(needs_id_range(w));
     w.spec.isolation.namespaces = {edgevisor::manifests::Namespace::pid};
     CHECK_FALSE(needs_id_range(w));
+}
+
+TEST_CASE(
+    "id pool: ranges of runs live in the run file, apart from and never overlapping the daemon's") {
+    StateDir dir;
+    IdRangePool pool({524288, 65536, 4}, dir.file(), dir.run_file());
+    auto run = pool.acquire("one-off", Keep::until_reboot);
+    REQUIRE(run);
+    CHECK(run->first == 524288);
+    CHECK(fs::exists(dir.run_file()));
+    CHECK_FALSE(fs::exists(dir.file()));
+    // The daemon's next workload takes the next range, not the run's.
+    CHECK(pool.acquire("sensor")->first == 589824);
+    // A run of the daemon's workload uses its range and writes nothing; its release keeps it.
+    CHECK(pool.acquire("sensor", Keep::until_reboot)->first == 589824);
+    REQUIRE(pool.release("sensor", Keep::until_reboot));
+    CHECK(pool.acquire("sensor")->first == 589824);
+    // The daemon taking the name of a running run adopts its range: the run's release leaves it.
+    CHECK(pool.acquire("one-off")->first == 524288);
+    REQUIRE(pool.release("one-off", Keep::until_reboot));
+    CHECK(pool.ranges()->at("one-off").first == 524288);
+    CHECK(pool.acquire("third", Keep::until_reboot)->first == 655360);
 }

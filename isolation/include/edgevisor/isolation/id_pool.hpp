@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "edgevisor/error.hpp"
@@ -32,29 +33,41 @@ struct IdRange {
 // manifest leaves out uidMap or gidMap (each one it gives is used exactly as given).
 bool needs_id_range(const manifests::Workload& workload);
 
-// The pool in a state file (text, one "<workload> <first> <size>" line each), written as every
-// persistent state of the supervisor is: temp file, fsync, rename, fsync of the directory.
-// Processes share it safely (an flock on "<state file>.lock" around each change).
+// durable: the daemon's workloads, in the state file (temp file, fsync, rename, fsync of the
+// directory, as every persistent state of the supervisor). until_reboot: one-off runs (edgectl
+// run), in the run file on the runtime tmpfs, without fsync: their processes cannot outlive
+// the machine, so neither need their ranges, and a run does not pay four fsyncs.
+enum class Keep { durable, until_reboot };
+
+// The pool in two files (text, one "<workload> <first> <size>" line each) whose ranges never
+// overlap. Processes share them safely (an flock on "<state file>.lock" around each change).
 class IdRangePool {
   public:
-    IdRangePool(IdPoolConfig config, std::filesystem::path state_file);
+    IdRangePool(IdPoolConfig config, std::filesystem::path state_file,
+                std::filesystem::path run_file = {});
 
-    // The workload's range: the one it has, else the lowest free one, written to the state file
-    // before it is returned. A range that no longer fits the configured pool is replaced.
-    Result<IdRange> acquire(const std::string& workload);
-    // Gives the workload's range back (the workload was removed). No range: nothing to do.
-    Status release(const std::string& workload);
-    // Every range held, by workload.
+    // The workload's range: the one it has, else the lowest free one, written to its file before
+    // it is returned. Taken durably, a range a run of the workload holds becomes the workload's;
+    // taken for a run, the workload's durable range is used as it is. A range that no longer
+    // fits the configured pool is replaced.
+    Result<IdRange> acquire(const std::string& workload, Keep keep = Keep::durable);
+    // Gives the workload's range in that file back. None there: nothing to do.
+    Status release(const std::string& workload, Keep keep = Keep::durable);
+    // Every range held, by workload (the durable one where both files name it).
     Result<std::map<std::string, IdRange>> ranges() const;
 
     [[nodiscard]] const std::filesystem::path& state_file() const { return state_file_; }
 
   private:
+    using Entries = std::map<std::string, std::pair<std::uint32_t, std::uint32_t>>;
     Status check_config() const;
     IdRange range_at(std::uint32_t index) const;
+    std::optional<std::uint32_t> index_of(std::uint32_t first, std::uint32_t size) const;
+    Status write(Keep keep, const Entries& entries) const;
 
     IdPoolConfig config_;
     std::filesystem::path state_file_;
+    std::filesystem::path run_file_;
 };
 
 }  // namespace edgevisor::isolation
