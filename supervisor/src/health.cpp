@@ -136,6 +136,10 @@ void Core::on_health(Unit& unit, const health::HealthDecision& decision) {
         case Kind::ready:
         case Kind::unready:
             log::info("{}: {}", unit.name(), decision.message);
+            // Becoming ready (or not) is what dependents and operators wait for: an event too.
+            if (decision.kind != Kind::started)
+                emit_event(unit.name(), decision.kind == Kind::ready ? "ready" : "unready",
+                           decision.message);
             deps_dirty_ = true;
             changed(unit);
             return;

@@ -280,6 +280,15 @@ void Service::Impl::register_properties() {
     changing("WorkloadCount", [this] { return counts.total; });
     changing("RunningCount", [this] { return counts.running; });
     changing("FailedCount", [this] { return counts.failed; });
+    // Sampled on the daemon's timer (supervisor.sampleInterval): read when asked, no signal
+    // (as systemd's CPUUsageNSec), so that an idle bus is not woken every interval.
+    manager->registerProperty("NodeResources")
+        .onInterface(kManagerInterface)
+        .withGetter([this] {
+            return guarded("NodeResources",
+                           [this] { return wire::to_wire(control.status().resources); });
+        })
+        .withUpdateBehavior(sdbus::Flags::EMITS_NO_SIGNAL);
 }
 
 void Service::Impl::register_signals() {

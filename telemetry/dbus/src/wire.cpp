@@ -63,6 +63,12 @@ manifests::Diagnostic from_wire(const Diagnostic& w) {
     return d;
 }
 
+NodeResources to_wire(const std::optional<telemetry::NodeResources>& resources) {
+    const telemetry::NodeResources r = resources.value_or(telemetry::NodeResources{});
+    return NodeResources(r.load1, r.load5, r.load15, r.memory_total, r.memory_available,
+                         r.supervisor_cpu_usec, r.supervisor_cpu_cores, r.supervisor_rss);
+}
+
 Layer to_wire(const LayerStatus& layer) {
     std::vector<std::string> errors;
     errors.reserve(layer.errors.size());

@@ -5,6 +5,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ using Event = sdbus::Struct<std::uint64_t, std::int64_t, std::string, std::strin
 using PlanEntry = sdbus::Struct<std::string, std::string>;
 using Diagnostic = sdbus::Struct<std::string, std::int32_t, std::int32_t, std::string, std::string>;
 using Layer = sdbus::Struct<std::string, std::uint64_t, std::uint32_t, std::vector<std::string>>;
+// (load1, load5, load15, memoryTotalBytes, memoryAvailableBytes, supervisorCpuUsec,
+//  supervisorCpuCores, supervisorRssBytes)
+using NodeResources = sdbus::Struct<double, double, double, std::uint64_t, std::uint64_t,
+                                    std::uint64_t, double, std::uint64_t>;
 
 // Error names (the XML's header comment lists them).
 inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
@@ -35,6 +40,8 @@ telemetry::Event from_wire(const Event& event);
 Diagnostic to_wire(const manifests::Diagnostic& diagnostic);
 manifests::Diagnostic from_wire(const Diagnostic& diagnostic);
 Layer to_wire(const LayerStatus& layer);
+// All zeros before the first sample.
+NodeResources to_wire(const std::optional<telemetry::NodeResources>& resources);
 LayerStatus from_wire(const Layer& layer);
 
 const char* outcome_name(ApplyOutcome outcome);

@@ -54,6 +54,22 @@ std::string status_json(const Envelope& env, const std::string& state, const std
     return dump(out);
 }
 
+namespace {
+
+// The node's own figures (as status.json's resources); absent before the first sample.
+void add_resources(json& out, const NodeStatus& status) {
+    if (!status.resources) return;
+    const auto& r = *status.resources;
+    out["resources"] = {{"load", {r.load1, r.load5, r.load15}},
+                        {"memoryTotalBytes", r.memory_total},
+                        {"memoryAvailableBytes", r.memory_available},
+                        {"supervisorCpuUsec", r.supervisor_cpu_usec},
+                        {"supervisorCpuCores", r.supervisor_cpu_cores},
+                        {"supervisorRssBytes", r.supervisor_rss}};
+}
+
+}  // namespace
+
 std::string reported_json(const Envelope& env, const NodeStatus& status) {
     json out = envelope(env);
     out["version"] = status.version;
@@ -79,6 +95,7 @@ std::string reported_json(const Envelope& env, const NodeStatus& status) {
                              {"since", w.since_unix_ms}});
     out["workloads"] = workloads;
     out["conflicts"] = conflicts_json<json>(status.conflicts);
+    add_resources(out, status);
     return dump(out);
 }
 
@@ -102,6 +119,7 @@ std::string metrics_json(const Envelope& env, const NodeStatus& status) {
                            {"memoryBytes", w.memory_bytes},
                            {"pids", w.pids}});
     out["samples"] = samples;
+    add_resources(out, status);
     return dump(out);
 }
 
