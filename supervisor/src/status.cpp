@@ -155,15 +155,7 @@ void Core::write_snapshot() {
              {"layers", layers},
              {"workloads", workloads},
              {"conflicts", telemetry::conflicts_json<Json>(node.conflicts)}};
-    if (node.resources) {
-        const auto& r = *node.resources;
-        doc["resources"] = {{"load", {r.load1, r.load5, r.load15}},
-                            {"memoryTotalBytes", r.memory_total},
-                            {"memoryAvailableBytes", r.memory_available},
-                            {"supervisorCpuUsec", r.supervisor_cpu_usec},
-                            {"supervisorCpuCores", r.supervisor_cpu_cores},
-                            {"supervisorRssBytes", r.supervisor_rss}};
-    }
+    if (node.resources) doc["resources"] = telemetry::resources_json<Json>(*node.resources);
     auto path = std::filesystem::path(config_.paths.runtime) / "status.json";
     // The snapshot is rebuilt from memory at any time: no need for fsync's cost on every change.
     if (auto st = write_file_atomic(path, doc.dump(2) + "\n", Durability::process_crash); !st)

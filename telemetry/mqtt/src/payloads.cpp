@@ -58,14 +58,7 @@ namespace {
 
 // The node's own figures (as status.json's resources); absent before the first sample.
 void add_resources(json& out, const NodeStatus& status) {
-    if (!status.resources) return;
-    const auto& r = *status.resources;
-    out["resources"] = {{"load", {r.load1, r.load5, r.load15}},
-                        {"memoryTotalBytes", r.memory_total},
-                        {"memoryAvailableBytes", r.memory_available},
-                        {"supervisorCpuUsec", r.supervisor_cpu_usec},
-                        {"supervisorCpuCores", r.supervisor_cpu_cores},
-                        {"supervisorRssBytes", r.supervisor_rss}};
+    if (status.resources) out["resources"] = resources_json<json>(*status.resources);
 }
 
 }  // namespace

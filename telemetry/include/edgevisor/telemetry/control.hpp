@@ -84,6 +84,18 @@ inline std::string describe(const LayerConflict& c) {
     return out;
 }
 
+// The node's figures as status.json and the MQTT metrics and reported state show them (a
+// template for a JSON type of nlohmann's interface, as conflicts_json below).
+template <class Json>
+Json resources_json(const NodeResources& r) {
+    return {{"load", {r.load1, r.load5, r.load15}},
+            {"memoryTotalBytes", r.memory_total},
+            {"memoryAvailableBytes", r.memory_available},
+            {"supervisorCpuUsec", r.supervisor_cpu_usec},
+            {"supervisorCpuCores", r.supervisor_cpu_cores},
+            {"supervisorRssBytes", r.supervisor_rss}};
+}
+
 // The conflicts as status.json and the MQTT reported state show them, for a JSON type of
 // nlohmann's interface (a template: this header stays free of the JSON library):
 // [{"workload", "layer", "source", "shadowed": [{"layer", "source"}]}]
