@@ -45,7 +45,8 @@ mapfile -t depends_pkgs < <(tr ',' '\n' <<<"$depends" | sed -E 's/\(.*\)//; s/^ 
 
 # What every package holds (README, "Installing on a board"); add daemons here as they appear.
 required=(./usr/bin/edgectl ./usr/sbin/edgevisord ./lib/systemd/system/edgevisord.service
-    ./usr/libexec/edgevisor/edgectl-dbus
+    ./usr/libexec/edgevisor/edgectl-dbus ./usr/libexec/edgevisor/edgevisor-init
+    ./usr/libexec/edgevisor/edgevisor-fdholder
     ./etc/edgevisor/edgevisor.yaml ./etc/edgevisor/manifests.d/
     ./usr/lib/tmpfiles.d/edgevisor.conf ./usr/lib/sysusers.d/edgevisor.conf
     ./usr/share/doc/edgevisor/copyright

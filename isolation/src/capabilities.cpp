@@ -125,10 +125,6 @@ int child_apply_sets(const CapabilityPlan& plan) noexcept {
     return 0;
 }
 
-int child_drop_retained(const CapabilityPlan& plan) noexcept {
-    return plan.retained == 0 ? 0 : set_sets(plan, plan.keep);
-}
-
 int child_set_no_new_privs(const CapabilityPlan& plan) noexcept {
     if (!plan.no_new_privileges) return 0;
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;

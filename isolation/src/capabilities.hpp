@@ -35,9 +35,5 @@ int child_drop_bounding(const CapabilityPlan& plan) noexcept;
 int child_lock_securebits(const CapabilityPlan& plan) noexcept;
 int child_apply_sets(const CapabilityPlan& plan) noexcept;
 int child_set_no_new_privs(const CapabilityPlan& plan) noexcept;
-// After the filter is loaded: effective and permitted become exactly `keep` (capset). Needs
-// capset allowed by the filter; execve alone would also drop a retained capability, since it
-// is in neither the bounding nor the inheritable nor the ambient set.
-int child_drop_retained(const CapabilityPlan& plan) noexcept;
 
 }  // namespace edgevisor::isolation

@@ -53,10 +53,12 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
 
 [[noreturn]] void run_child_checklist(const ChildPlan& plan) noexcept {
     int report = plan.report_fd;
+    int init_program = plan.init.program.get();
     auto check = [&](const StepResult& r) {
         if (!r.ok()) fail_step(report, r);
     };
-    check(child_park_report_fd(report, plan.fds));
+    check(child_park_fd(report, plan.fds, "report pipe"));
+    if (init_program >= 0) check(child_park_fd(init_program, plan.fds, "init program"));
     detail::child_reset_signals();
     // Into the cgroup before anything else (only without CLONE_INTO_CGROUP), so that all we
     // allocate is charged to the workload and the cgroup namespace is rooted there.
@@ -89,26 +91,17 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // dropped CAP_SYS_ADMIN) install a filter only with no_new_privs set, and it keeps execve
     // of a setuid binary from regaining what we dropped.
     check(errno_step(Step::no_new_privs, child_set_no_new_privs(plan.caps)));
-    check(child_setup_fds(plan.fds, report));
+    check(child_setup_fds(plan.fds, report, init_program));
+    if (init_program >= 0) check(child_prepare_init_fds(plan.init, init_program, report));
     check(child_final_nofile(plan.identity));
-
-    // The init never execs: it is a copy of the supervisor's process, and dumpable it would give
-    // the workload /proc/1/mem (that memory, read-write), /proc/1/environ and /proc/1/exe (the
-    // supervisor's binary). Not dumpable, those need CAP_SYS_PTRACE over the supervisor.
-    // Set after the last uid change (which resets the flag) and before seccomp.
-    if (plan.init && ::prctl(PR_SET_DUMPABLE, 0) != 0)
-        fail_step(report, {Step::init, errno, "dumpable"});
 
     // Seccomp last, so its policy need not allow any of the setup calls above (mount,
     // pivot_root, setresuid, capset...); only write (the report) and execve follow.
     if (plan.seccomp) check(errno_step(Step::seccomp, child_load_seccomp(*plan.seccomp)));
-    // A capability retained for loading the filter (noNewPrivileges: false) goes now. execve
-    // drops it by itself (it is in neither the bounding, inheritable nor ambient set), so only
-    // init, which keeps running as pid 1, calls capset (its profile must allow it).
-    if (plan.init) {
-        check(errno_step(Step::capabilities, child_drop_retained(plan.caps)));
-        child_run_init(plan.identity, report);
-    }
+    // A capability retained for loading the filter (noNewPrivileges: false) goes at execve (or
+    // the init's execveat): it is in neither the bounding, inheritable nor ambient set.
+    if (init_program >= 0)
+        fail_step(report, child_exec_init(plan.init, init_program, plan.identity));
     ::execve(plan.identity.argv[0], plan.identity.argv.data(), plan.identity.envp.data());
     fail_step(report, {Step::execve, errno, plan.identity.argv[0]});
 }

@@ -1,69 +1,62 @@
 #include "child_init.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-#include "child_plan.hpp"
-#include "child_report.hpp"
+#include "child_step.hpp"
 
 namespace edgevisor::isolation {
-namespace {
 
-[[noreturn]] void exit_as(int status) noexcept {
-    if (WIFSIGNALED(status)) ::_exit(128 + WTERMSIG(status));
-    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : kStartFailedExit);
+Result<InitPlan> prepare_init(const std::string& path) {
+    InitPlan init;
+    init.path = path;
+    // O_PATH: execveat checks the execute permission itself, and the descriptor stays valid
+    // after pivot_root has detached the host's filesystem from the child's view.
+    init.program.reset(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (!init.program) return fail_at(Step::init, path, errno);
+    return init;
 }
 
-// Reaps every child that has ended; exits when the command is among them.
-void reap(pid_t command) noexcept {
-    for (;;) {
-        int status = 0;
-        pid_t ended = ::waitpid(-1, &status, WNOHANG);
-        if (ended <= 0) return;
-        if (ended == command) exit_as(status);
+void set_init_command(InitPlan& init, const IdentityPlan& identity, int report_fd) {
+    init.report_fd = report_fd;
+    init.report_fd_text = std::to_string(report_fd);
+    init.argv.clear();
+    init.argv.push_back(const_cast<char*>("edgevisor-init"));
+    init.argv.push_back(init.report_fd_text.data());
+    // identity.argv ends with its NULL.
+    init.argv.insert(init.argv.end(), identity.argv.begin(), identity.argv.end());
+}
+
+StepResult child_prepare_init_fds(const InitPlan& init, int& program_fd, int& report_fd) noexcept {
+    if (program_fd == init.report_fd) {
+        program_fd = ::fcntl(program_fd, F_DUPFD_CLOEXEC, init.report_fd + 1);
+        if (program_fd < 0) return {Step::init, errno, "dup"};
     }
+    if (report_fd == init.report_fd) {
+        if (::fcntl(report_fd, F_SETFD, 0) != 0) return {Step::init, errno, "report pipe"};
+        return step_ok;
+    }
+    // dup2 leaves close-on-exec off; the old descriptor keeps it and goes at execveat.
+    if (::dup2(report_fd, init.report_fd) < 0) return {Step::init, errno, "report pipe"};
+    report_fd = init.report_fd;
+    return step_ok;
 }
 
-}  // namespace
-
-void child_run_init(const IdentityPlan& identity, int report_fd) noexcept {
-    // Every signal waits in the queue for sigwaitinfo below; the command unblocks them first.
-    sigset_t all, none;
+StepResult child_exec_init(const InitPlan& init, int program_fd,
+                           const IdentityPlan& identity) noexcept {
+    sigset_t all;
     ::sigfillset(&all);
-    ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    // Raw clone, not fork(): glibc's fork takes locks (malloc's) that a thread of the process
-    // we were cloned from may have held at that moment.
-    long command = ::syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), nullptr, nullptr,
-                             nullptr, nullptr);
-    if (command < 0) {
-        child_report(report_fd, Step::init, errno, "fork");
-        ::_exit(kStartFailedExit);
-    }
-    if (command == 0) {
-        // A process group of its own, which the init signals as a whole: a shell and the
-        // program it waits for both get Ctrl-C's SIGINT, as from a terminal.
-        ::setpgid(0, 0);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execve(identity.argv[0], identity.argv.data(), identity.envp.data());
-        child_report(report_fd, Step::execve, errno, identity.argv[0]);
-        ::_exit(kStartFailedExit);
-    }
-    // Only the command's copy of the report pipe is left: EOF once its execve succeeded.
-    ::close(report_fd);
-    for (;;) {
-        siginfo_t info{};
-        int sig = ::sigwaitinfo(&all, &info);
-        if (sig < 0) continue;
-        if (sig == SIGCHLD)
-            reap(static_cast<pid_t>(command));
-        else if (::kill(-static_cast<pid_t>(command), sig) != 0)
-            ::kill(static_cast<pid_t>(command), sig);  // it left its group (setsid, setpgid)
-    }
+    ::syscall(SYS_execveat, program_fd, "", init.argv.data(), identity.envp.data(), AT_EMPTY_PATH);
+    int error = errno;
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    return {Step::init, error, init.path.c_str()};
 }
 
 }  // namespace edgevisor::isolation

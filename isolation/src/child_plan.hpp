@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "capabilities.hpp"
+#include "child_init.hpp"
 #include "fds.hpp"
 #include "identity.hpp"
 #include "mounts.hpp"
@@ -27,7 +28,7 @@ struct ChildPlan {
     // With kill_with_parent: a pidfd of the caller, taken before clone. The death signal only
     // covers a parent that dies after it is set; this tells the child whether it died before.
     int caller_pidfd = -1;
-    bool init = false;  // isolation.init: child_run_init instead of execve (child_init.hpp)
+    InitPlan init;  // isolation.init: execveat of edgevisor-init instead of execve (child_init.hpp)
 };
 
 struct LaunchRequest;

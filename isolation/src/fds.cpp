@@ -40,15 +40,24 @@ Result<FdPlan> prepare_fds(const LaunchRequest& request) {
     return plan;
 }
 
-StepResult child_park_report_fd(int& report_fd, const FdPlan& plan) noexcept {
-    int parked = ::fcntl(report_fd, F_DUPFD_CLOEXEC, plan.high);
-    if (parked < 0) return {Step::fds, errno, "report pipe"};
-    ::close(report_fd);
-    report_fd = parked;
+StepResult child_park_fd(int& fd, const FdPlan& plan, const char* what) noexcept {
+    int parked = ::fcntl(fd, F_DUPFD_CLOEXEC, plan.high);
+    if (parked < 0) return {Step::fds, errno, what};
+    ::close(fd);
+    fd = parked;
     return step_ok;
 }
 
-StepResult child_setup_fds(const FdPlan& plan, int report_fd) noexcept {
+namespace {
+
+// close_range over [first, last], an empty range being no call.
+bool close_between(unsigned first, unsigned last) noexcept {
+    return first > last || ::syscall(SYS_close_range, first, last, 0) == 0;
+}
+
+}  // namespace
+
+StepResult child_setup_fds(const FdPlan& plan, int report_fd, int keep_fd) noexcept {
     // Two passes: park every source above all targets first, so that moving one into place
     // cannot overwrite another that is still to be moved (pass_fds {4, 3} for instance).
     for (std::size_t i = 0; i < plan.sources.size(); ++i) {
@@ -59,13 +68,15 @@ StepResult child_setup_fds(const FdPlan& plan, int report_fd) noexcept {
         // dup2 clears close-on-exec on the new descriptor.
         if (::dup2(plan.scratch[i], static_cast<int>(i)) < 0) return {Step::fds, errno, "dup2"};
     }
-    // Close everything above the targets except the report pipe, which close-on-exec closes
-    // at execve (and which must stay open to report a failure of the steps still to come).
+    // Close everything above the targets except the report pipe (and keep_fd, the init's
+    // program), which close-on-exec closes at execve (and which must stay open to report a
+    // failure of the steps still to come).
     const unsigned first = static_cast<unsigned>(plan.sources.size());
-    const unsigned report = static_cast<unsigned>(report_fd);
-    if (report > first && ::syscall(SYS_close_range, first, report - 1, 0) != 0)
-        return {Step::fds, errno, "close_range"};
-    if (::syscall(SYS_close_range, report + 1, UINT_MAX, 0) != 0)
+    unsigned low = static_cast<unsigned>(report_fd);
+    unsigned high = keep_fd < 0 ? low : static_cast<unsigned>(keep_fd);
+    if (high < low) std::swap(low, high);
+    if (!close_between(first, low - 1) || !close_between(low + 1, high - 1) ||
+        !close_between(high + 1, UINT_MAX))
         return {Step::fds, errno, "close_range"};
     return step_ok;
 }

@@ -30,12 +30,14 @@ Result<FdPlan> prepare_fds(const LaunchRequest& request);
 // than the caller's own limit, since fds the launcher opens after prepare_fds (namespace and
 // id-map files, the report pipe) sit above plan.high in a crowded table.
 inline rlim_t fd_room(const FdPlan& plan) {
-    return std::max(static_cast<rlim_t>(plan.high) + plan.sources.size() + 2, plan.caller_soft);
+    return std::max(static_cast<rlim_t>(plan.high) + plan.sources.size() + 3, plan.caller_soft);
 }
 
-// Child, first thing: moves the report pipe to >= plan.high so no dup2 target can hit it.
-StepResult child_park_report_fd(int& report_fd, const FdPlan& plan) noexcept;
-// Child, last before seccomp: dup2 the sources to 0..n-1, close everything else but the report.
-StepResult child_setup_fds(const FdPlan& plan, int report_fd) noexcept;
+// Child, first thing: moves a descriptor it keeps (the report pipe, the init's program) to
+// >= plan.high so no dup2 target can hit it; `what` names it in the error.
+StepResult child_park_fd(int& fd, const FdPlan& plan, const char* what) noexcept;
+// Child, last before seccomp: dup2 the sources to 0..n-1, close everything else but the report
+// pipe and keep_fd (-1: none).
+StepResult child_setup_fds(const FdPlan& plan, int report_fd, int keep_fd = -1) noexcept;
 
 }  // namespace edgevisor::isolation

@@ -111,7 +111,7 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     };
     auto check_errno = [&](Step step, int code) { check({step, code, nullptr}); };
     const Joiner::Plan& plan = *c.plan;
-    check(child_park_report_fd(report, c.fds));
+    check(child_park_fd(report, c.fds, "report pipe"));
     detail::child_reset_signals();
     check(child_enter_namespaces(c));
     check(child_set_rlimits(plan.identity, fd_room(c.fds)));

@@ -189,6 +189,13 @@ Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOpt
     auto fds = prepare_fds(request);
     if (!fds) return std::unexpected(fds.error());
     plan.fds = std::move(*fds);
+    // Opened here, in the host's filesystem: the child pivots into the workload's root before
+    // it execs the init.
+    if (iso.init) {
+        auto init = prepare_init(options.init_path);
+        if (!init) return std::unexpected(init.error());
+        plan.init = std::move(*init);
+    }
     return plan;
 }
 
@@ -225,7 +232,9 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
         idmapped = prepare_idmapped_binds(plan->rootfs, userns.user.get(), workload.metadata.name);
     plan->report_fd = report_write.get();
     plan->kill_with_parent = request.kill_when_caller_exits;
-    plan->init = workload.spec.isolation.init;
+    // The report pipe reaches the init as the first descriptor above the workload's own.
+    if (plan->init.program)
+        set_init_command(plan->init, plan->identity, static_cast<int>(plan->fds.sources.size()));
     UniqueFd caller;
     if (plan->kill_with_parent) {
         caller.reset(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));

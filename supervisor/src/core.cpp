@@ -41,9 +41,10 @@ std::optional<WorkloadScope> scope_for(isolation::CgroupOptions& options) {
 }
 
 isolation::LauncherOptions launcher_options(const manifests::NodeConfig& config,
-                                            const std::optional<rlimit>& nofile) {
+                                            const SupervisorOptions& supervisor) {
     isolation::LauncherOptions options;
-    options.default_nofile = nofile;
+    options.default_nofile = supervisor.workload_nofile;
+    options.init_path = supervisor.init;
     options.runtime_dir = config.paths.runtime;
     // A workload on the host's root must not read the node's config, state (acknowledged
     // desired state), runtime files or the other workloads' logs.
@@ -82,7 +83,7 @@ Core::Core(EventLoop& loop, SupervisorOptions options)
       options_(std::move(options)),
       config_(options_.config),
       node_id_(resolve_node_id(config_)),
-      launcher_(launcher_options(config_, options_.workload_nofile)),
+      launcher_(launcher_options(config_, options_)),
       files_(config_.paths.manifests),
       layers_(std::filesystem::path(config_.paths.state) / "layers") {}
 

@@ -11,31 +11,16 @@
 #include <string_view>
 
 #include "edgectl_commands.hpp"
+#include "edgevisor/helper_program.hpp"
 
 namespace edgevisor::edgectl {
-// Beside edgectl (the build tree), else ../libexec/edgevisor/ (the package: /usr/bin and
-// /usr/libexec/edgevisor).
-namespace {
-
-std::string find_helper(const std::string& program) {
-    std::error_code error;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (error) return {};
-    const auto dir = self.parent_path();
-    for (const auto& candidate : {dir / program, dir.parent_path() / "libexec/edgevisor" / program})
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    return {};
-}
-
-}  // namespace
-
 int exec_helper(const char* program, const char* what, char** argv) {
-    const std::string path = find_helper(program);
-    if (path.empty()) {
+    const std::string path = helper_program(program);
+    if (::access(path.c_str(), X_OK) != 0) {
         std::fprintf(stderr,
                      "edgectl: %s (%s) is not installed beside edgectl or in "
-                     "../libexec/edgevisor/\n",
-                     program, what);
+                     "../libexec/edgevisor/ (%s)\n",
+                     program, what, path.c_str());
         return 2;
     }
     ::execv(path.c_str(), argv);

@@ -26,6 +26,7 @@
 
 #include "edgectl_commands.hpp"
 #include "edgectl_run_cgroup.hpp"
+#include "edgevisor/helper_program.hpp"
 #include "edgevisor/isolation/id_pool.hpp"
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/manifests.hpp"
@@ -224,6 +225,7 @@ int run(const RunOptions& options) {
     request.stdin_fd = 0;  // foreground: the user's stdin (setsid keeps TIOCSTI away from the tty)
     request.kill_when_caller_exits = true;
     isolation::LauncherOptions launcher_options;
+    launcher_options.init_path = helper_program("edgevisor-init");
     if (std::ranges::find(launcher_options.supervisor_paths, state_dir) ==
         launcher_options.supervisor_paths.end())
         launcher_options.supervisor_paths.push_back(state_dir);

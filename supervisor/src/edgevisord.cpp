@@ -18,6 +18,7 @@
 
 #include "dbus_channel.hpp"
 #include "edgevisor/event_loop.hpp"
+#include "edgevisor/helper_program.hpp"
 #include "edgevisor/log.hpp"
 #include "edgevisor/manifests/node_config.hpp"
 #include "edgevisor/supervisor/supervisor.hpp"
@@ -46,15 +47,11 @@ log::Level level_of(const std::string& name) {
     return log::Level::info;
 }
 
-// edgevisor-fdholder beside this program (the build tree, /usr/sbin with the .deb), else in
-// /usr/libexec/edgevisor.
+// edgevisor-fdholder in ../libexec/edgevisor (helper_program.hpp); "" when it is missing.
 std::string find_fd_holder() {
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    for (const auto& candidate :
-         {self.parent_path() / "edgevisor-fdholder",
-          std::filesystem::path("/usr/libexec/edgevisor/edgevisor-fdholder")})
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    std::string path = helper_program("edgevisor-fdholder");
+    if (::access(path.c_str(), X_OK) == 0) return path;
+    log::warn("edgevisord: {} is missing: log pipes will not survive a daemon restart", path);
     return "";
 }
 
@@ -89,6 +86,7 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
     supervisor::SupervisorOptions options;
     options.config = config;
     options.fd_holder = find_fd_holder();
+    options.init = helper_program("edgevisor-init");
     options.workload_nofile = raise_nofile();
     options.on_ready = [&] { notifier.ready(self->summary()); };
     options.on_stopped = [&] { (*loop)->exit(0); };

@@ -334,6 +334,32 @@ TEST_CASE("init: a missing command is still a start failure at execve") {
           "directory");
 }
 
+TEST_CASE("init: pid 1 is edgevisor-init, executed, not a copy of the launcher") {
+    require_root();
+    auto w = checker_workload({});
+    w.spec.isolation.init = true;
+    w.spec.command = {"/bin/busybox", "sh", "-c",
+                      "grep '^Name:' /proc/1/status; tr '\\0' ' ' </proc/1/cmdline"};
+    auto out = run(w);
+    INFO(out.out);
+    REQUIRE(WIFEXITED(out.status));
+    CHECK(WEXITSTATUS(out.status) == 0);
+    // argv: edgevisor-init <report fd> <command...>
+    CHECK(out.out.starts_with("Name:\tedgevisor-init\nedgevisor-init 3 /bin/busybox sh -c "));
+}
+
+TEST_CASE("init: a missing edgevisor-init fails the start, naming its path") {
+    auto w = checker_workload({"report"});
+    w.spec.isolation.init = true;
+    isolation::LauncherOptions options;
+    options.init_path = "/usr/lib/edgevisor-no-such-dir/edgevisor-init";
+    CHECK(start_error(w, options) ==
+          "checker: start failed at init(/usr/lib/edgevisor-no-such-dir/edgevisor-init): No "
+          "such file or directory");
+    w.spec.isolation.init = false;  // only a workload with init needs it
+    CHECK(run_json(w, options)["pid"] == 1);
+}
+
 TEST_CASE("pid 1 exiting takes its orphans with it") {
     auto w = checker_workload({"orphan", "edgevisor-orphan-marker"});
     auto out = run(w);

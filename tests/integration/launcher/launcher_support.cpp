@@ -51,6 +51,17 @@ manifests::Workload without_user(manifests::Workload workload) {
     return workload;
 }
 
+#ifndef EDGEVISOR_INIT
+#define EDGEVISOR_INIT EDGEVISOR_BINARY_DIR "/libexec/edgevisor/edgevisor-init"
+#endif
+
+// The init of this build tree, unless the test names another.
+isolation::LauncherOptions with_built_init(isolation::LauncherOptions options) {
+    if (options.init_path == isolation::LauncherOptions{}.init_path)
+        options.init_path = EDGEVISOR_INIT;
+    return options;
+}
+
 Started start(const manifests::Workload& workload, isolation::LauncherOptions options,
               isolation::LaunchRequest request) {
     require_root();
@@ -61,7 +72,7 @@ Started start(const manifests::Workload& workload, isolation::LauncherOptions op
     request.workload = &workload;
     request.stdout_fd = write_end.get();
     if (!request.id_range) request.id_range = test_id_range(workload);
-    isolation::Launcher launcher(options);
+    isolation::Launcher launcher(with_built_init(std::move(options)));
     auto process = launcher.launch(request);
     if (!process) FAIL("launch failed: " << process.error().describe());
     return Started{std::move(*process), std::move(read_end)};
@@ -98,7 +109,7 @@ nlohmann::json run_json(const manifests::Workload& workload, isolation::Launcher
 
 std::string start_error(const manifests::Workload& workload, isolation::LauncherOptions options) {
     require_root();
-    isolation::Launcher launcher(options);
+    isolation::Launcher launcher(with_built_init(std::move(options)));
     isolation::LaunchRequest request;
     request.workload = &workload;
     request.id_range = test_id_range(workload);

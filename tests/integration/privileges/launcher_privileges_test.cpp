@@ -108,7 +108,7 @@ TEST_CASE("checker sees the five sets, no_new_privs and the filter: root and non
             CHECK(s["CapAmb"] == (root ? kNone : kNet));
         }
     }
-    SECTION("the same with init: pid 1, which never execs, drops it after the filter") {
+    SECTION("the same with init: edgevisor-init, pid 1, loses it at its execveat too") {
         require_native("seccomp");
         auto w = with_profile(manifests::SeccompProfile::default_profile);
         w.spec.isolation.no_new_privileges = false;

@@ -37,6 +37,10 @@ struct LauncherOptions {
     // limit (1000 workloads hold several thousand fds) and gives workloads the one it was
     // started with, as systemd does for its services (select() breaks above 1024).
     std::optional<rlimit> default_nofile = std::nullopt;
+    // edgevisor-init, pid 1 of a workload with isolation.init (the daemon and edgectl pass the
+    // one installed beside them: helper_program("edgevisor-init")). Missing, such a start fails
+    // at step "init" naming this path; there is no fallback.
+    std::string init_path = "/usr/libexec/edgevisor/edgevisor-init";
 };
 
 struct LaunchRequest {

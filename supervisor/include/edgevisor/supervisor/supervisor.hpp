@@ -23,6 +23,9 @@ struct SupervisorOptions {
     // edgevisor-fdholder, which keeps the log pipes open across a daemon restart ("" : none;
     // output then breaks when the daemon dies).
     std::string fd_holder;
+    // edgevisor-init, pid 1 of workloads with isolation.init (a start fails naming it when it
+    // is missing).
+    std::string init = "/usr/libexec/edgevisor/edgevisor-init";
     // RLIMIT_NOFILE for workloads whose manifest sets none (the daemon's own, as it started,
     // before it raised its soft limit); empty: they inherit the daemon's.
     std::optional<rlimit> workload_nofile;

@@ -12,7 +12,7 @@ show cat "$(service_cgroup)/cgroup.procs"
 [[ $(cat "$(service_cgroup)/cgroup.procs") == "$(unit_prop MainPID)" ]] ||
     fail "the service's cgroup holds more than the daemon"
 show cat "$cg/cgroup.subtree_control" "$cg/holder/cgroup.procs"
-grep -qx "$(pgrep -xf /usr/sbin/edgevisor-fdholder)" "$cg/holder/cgroup.procs" || fail "edgevisor-fdholder is not in holder/"
+grep -qx "$(pgrep -xf /usr/libexec/edgevisor/edgevisor-fdholder)" "$cg/holder/cgroup.procs" || fail "edgevisor-fdholder is not in holder/"
 show cat "$cg/workloads/ticker/cgroup.controllers"
 for c in cpuset cpu io memory pids; do
     grep -qw "$c" "$cg/workloads/ticker/cgroup.controllers" || fail "workloads/ticker lacks $c"
