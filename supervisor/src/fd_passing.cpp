@@ -31,7 +31,7 @@ Status send_with_fd(int socket, const std::string& message, int fd) {
     return {};
 }
 
-Result<std::string> recv_with_fd(int socket, UniqueFd& fd) {
+Result<std::string> recv_with_fd(int socket, UniqueFd& fd, int flags) {
     char buffer[512];
     iovec iov{buffer, sizeof buffer};
     msghdr msg{};
@@ -42,7 +42,7 @@ Result<std::string> recv_with_fd(int socket, UniqueFd& fd) {
     msg.msg_controllen = sizeof control;
     ssize_t n;
     do {
-        n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+        n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | flags);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return fail_errno("fdstore", "recvmsg");
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
