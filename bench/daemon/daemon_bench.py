@@ -10,7 +10,11 @@ Each case starts the real daemon with its own temp dirs and cgroup subtree:
   - a no-op reconcile of 1000 (SIGHUP: the daemon reads its directory again and plans; the
     time is the daemon's own "reconcile:" line);
   - daemon memory per workload (PSS growth from 0 to 1000 workloads, /proc/PID/smaps_rollup)
-    and idle PSS with 10 workloads.
+    and idle PSS with 10 workloads;
+  - launch CPU, the daemon against `edgectl run` of the same manifest (/bin/true with the
+    default isolation, restart: never): the daemon's CPU with its reaped workloads
+    (utime+stime+cutime+cstime) for 100 such workloads, less a daemon with none, per workload;
+    and the CPU of one `edgectl run` with its workload (wait4's rusage).
 Figures are printed; nothing is asserted.
 """
 import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
@@ -18,6 +22,9 @@ import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
 daemon = os.path.join(build, "supervisor", "edgevisord")
+edgectl = os.path.join(build, "supervisor", "edgectl")
+TRUE_SPEC = "spec:\n  command: [/bin/true]\n  restart: {policy: never}\n"
+SLEEP_SPEC = "spec:\n  command: [/bin/sleep, \"100000\"]\n  stopTimeout: 0\n"
 
 
 def cgroup2():
@@ -28,14 +35,14 @@ def cgroup2():
 
 
 class Daemon:
-    def __init__(self, workloads):
+    def __init__(self, workloads, spec=SLEEP_SPEC):
         self.dir = tempfile.mkdtemp(prefix="edgevisord-bench.")
         self.subtree = f"edgevisord-bench-{os.getpid()}-{int(time.time()*1000)}"
         os.makedirs(f"{self.dir}/m")
         with open(f"{self.dir}/m/w.yaml", "w") as f:
             for i in range(workloads):
                 f.write(f"---\napiVersion: edgevisor/v1\nkind: Workload\nmetadata: {{name: w{i}}}\n"
-                        "spec:\n  command: [/bin/sleep, \"100000\"]\n  stopTimeout: 0\n")
+                        + spec)
         with open(f"{self.dir}/c.yaml", "w") as f:
             f.write(f"apiVersion: edgevisor/v1\nkind: NodeConfig\nnode: {{id: bench}}\n"
                     f"paths: {{manifests: {self.dir}/m, state: {self.dir}/s, runtime: {self.dir}/r, "
@@ -55,17 +62,29 @@ class Daemon:
             if "READY=1" in msg:
                 return time.monotonic() - self.started
 
-    def running(self):
+    def count(self, states):
         try:
             s = json.load(open(f"{self.dir}/r/status.json"))
-            return sum(1 for w in s["workloads"] if w["state"] == "running")
+            return sum(1 for w in s["workloads"] if w["state"] in states)
         except (OSError, ValueError):
             return 0
+
+    def running(self):
+        return self.count(("running",))
 
     def wait_running(self, n):
         while self.running() < n:
             time.sleep(0.005)
         return time.monotonic() - self.started
+
+    def wait_exited(self, n):
+        while self.count(("exited",)) < n:
+            time.sleep(0.05)
+
+    def cpu_s(self):
+        # utime, stime, cutime, cstime (fields 14-17): the daemon and the workloads it reaped.
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def pss_kb(self):
         for line in open(f"/proc/{self.proc.pid}/smaps_rollup"):
@@ -128,7 +147,46 @@ def noop_reconcile():
     return int(line[2]) / 1000, int(line[1]), pss_1000
 
 
+def daemon_launch_cpu(n=100):
+    def run():
+        idle = Daemon(0, TRUE_SPEC)
+        idle.wait_ready()
+        time.sleep(1)
+        base = idle.cpu_s()
+        idle.close()
+        d = Daemon(n, TRUE_SPEC)
+        d.wait_exited(n)
+        time.sleep(1)
+        total = d.cpu_s()
+        d.close()
+        return (total - base) / n * 1000
+    return run
+
+
+def edgectl_launch_cpu(n=100):
+    def run():
+        dir = tempfile.mkdtemp(prefix="edgectl-bench.")
+        with open(f"{dir}/w.yaml", "w") as f:
+            f.write("apiVersion: edgevisor/v1\nkind: Workload\nmetadata: {name: w0}\n" + TRUE_SPEC)
+        cpu = 0.0
+        for _ in range(n):
+            p = subprocess.Popen([edgectl, "run", f"{dir}/w.yaml"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if p.returncode != 0:
+                sys.exit(f"edgectl run failed: {p.returncode}")
+            cpu += usage.ru_utime + usage.ru_stime
+        shutil.rmtree(dir, ignore_errors=True)
+        return cpu / n * 1000
+    return run
+
+
 print(f"edgevisord benchmarks, {rounds} rounds, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}")
+if "--launch-cpu-only" in sys.argv:
+    case("launch CPU from the daemon, /bin/true (ms)", daemon_launch_cpu())
+    case("launch CPU of edgectl run, /bin/true (ms)", edgectl_launch_cpu())
+    sys.exit(0)
 case("start to READY=1, 0 workloads (ms)", ready(0))
 case("start to READY=1, 10 workloads (ms)", ready(10))
 case("cold converge, 100 sleeping workloads (s)", converge(100))
@@ -149,3 +207,5 @@ d10.close()
 pss1000 = median([n[2] for n in noop])
 print(f"{'idle PSS, 0 / 10 / 1000 workloads (KB)':45} {pss0} / {pss10} / {pss1000}")
 print(f"{'memory per workload, 0 -> 1000 (KB)':45} {(pss1000 - pss0) / 1000:.1f}")
+case("launch CPU from the daemon, /bin/true (ms)", daemon_launch_cpu())
+case("launch CPU of edgectl run, /bin/true (ms)", edgectl_launch_cpu())
