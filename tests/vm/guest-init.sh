@@ -29,7 +29,8 @@ if [ ! -e /.stage2 ]; then
     exec switch_root /newroot /init
 fi
 
-mkdir -p /proc /sys /dev /tmp /run /root /job /etc /usr /lib
+# With the top-level directories of a Debian root, so workloads can mount onto them as on a host.
+mkdir -p /proc /sys /dev /tmp /run /root /job /etc /usr /lib /mnt /media /opt /srv /home /var/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -42,8 +43,11 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail "mount cgroup2"
 
 # Order matters: insmod does no dependency resolution.
+# The harness leaves out the modules an older kernel does not have (virtio_pci_*_dev and netfs
+# came after Linux 5.10).
 for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
     netfs fscache 9pnet 9pnet_virtio 9p virtio_blk; do
+    [ -e /modules/$module.ko ] || continue
     insmod /modules/$module.ko || fail "insmod $module"
 done
 

@@ -14,22 +14,76 @@ die() {
 }
 now_ms() { date +%s%3N; }
 
+# Another Debian suite's packages (edgevisor-vm --suite bullseye: Linux 5.10) come from a
+# private apt world in the cache: its own sources (the machine's mirrors), lists and an empty
+# dpkg status, so the machine's apt sources and state are never changed. Empty: the machine's.
+apt_opts=()
+apt_suite=""
+
+# The machine's Debian mirrors, as "main-URI security-URI": the URIs that serve its own
+# codename and codename-security, from sources.list and the deb822 .sources files.
+host_mirrors() {
+    local codename
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    [[ -n $codename ]] || die "no VERSION_CODENAME in /etc/os-release"
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+        2>/dev/null | awk -v c="$codename" '
+        function pick(uri, s) { if (s == c && main == "") main = uri
+                                if (s == c "-security" && sec == "") sec = uri }
+        /^deb / { sub(/\[[^]]*\] */, ""); pick($2, $3) }
+        /^URIs:/ { uris = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) pick(uris, $i) }
+        /^$/ { uris = "" }
+        END { if (main != "") print main, (sec == "" ? "-" : sec) }'
+}
+
+# Sets apt_opts and apt_suite for SUITE (call it outside $(...)). Its lists are refreshed when
+# the machine's are newer (an apt-get update there means newer packages here too) or missing.
+use_suite() { # suite
+    local suite=$1 aptdir=$cache_root/apt-$1 main security keyring
+    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    read -r main security < <(host_mirrors) || die "no Debian mirror in the machine's apt sources"
+    mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$aptdir/cache" \
+        "$aptdir/etc/sources.list.d" "$aptdir/etc/preferences.d"
+    [[ -f $aptdir/status ]] || : >"$aptdir/status"
+    {
+        echo "deb [signed-by=$keyring] $main $suite main"
+        [[ $security == - ]] || echo "deb [signed-by=$keyring] $security $suite-security main"
+    } >"$aptdir/etc/sources.list"
+    apt_suite=$suite
+    apt_opts=(-o "Dir::State::Lists=$aptdir/lists" -o "Dir::State::status=$aptdir/status"
+        -o "Dir::Cache=$aptdir/cache" -o "Dir::Cache::archives=$aptdir/archives"
+        -o "Dir::Etc::SourceList=$aptdir/etc/sources.list"
+        -o "Dir::Etc::SourceParts=$aptdir/etc/sources.list.d"
+        -o "Dir::Etc::Preferences=$aptdir/etc/preferences"
+        -o "Dir::Etc::PreferencesParts=$aptdir/etc/preferences.d")
+    if [[ ! -f $aptdir/updated || /var/lib/apt/lists -nt $aptdir/updated ]]; then
+        say "apt-get update for $suite (private lists in $aptdir)"
+        apt-get "${apt_opts[@]}" update -q >&2 || die "apt-get update for $suite failed"
+        touch "$aptdir/updated"
+    fi
+}
+
 # The kernel package a Debian meta package (linux-image-amd64, linux-image-cloud-amd64)
-# depends on today, e.g. linux-image-6.1.0-57-cloud-amd64.
+# depends on today, e.g. linux-image-6.1.0-57-cloud-amd64; of the use_suite suite if one is set.
 kernel_package() { # meta-package
-    local meta=$1 package remembered=$cache_root/kernel-package
+    local meta=$1 package remembered=$cache_root/kernel-package lists=/var/lib/apt/lists
     [[ $meta == linux-image-amd64 ]] || remembered=$cache_root/kernel-package-${meta#linux-image-}
+    if [[ -n $apt_suite ]]; then
+        remembered=$remembered-$apt_suite
+        lists=$cache_root/apt-$apt_suite/updated
+    fi
     # apt-cache takes seconds on a busy machine: ask again only after an apt-get update.
-    if [[ -s $remembered && $remembered -nt /var/lib/apt/lists ]]; then
+    if [[ -s $remembered && $remembered -nt $lists ]]; then
         cat "$remembered"
         return
     fi
-    package=$(apt-cache depends "$meta" 2>/dev/null |
+    package=$(apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null |
         awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
     if [[ -z $package ]]; then # no package lists yet (a machine that never ran apt-get update)
         say "apt-get update (no package lists to find the kernel in)"
-        apt-get update -q >&2 || die "apt-get update failed"
-        package=$(apt-cache depends "$meta" 2>/dev/null |
+        apt-get "${apt_opts[@]}" update -q >&2 || die "apt-get update failed"
+        package=$(apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null |
             awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
     fi
     [[ -n $package ]] || die "apt-cache depends $meta names no kernel package"
@@ -48,12 +102,13 @@ prepare_kernel() { # dir package version [elf]
     [[ -n $elf && -f $dir/vmlinux && -f $dir/lib/modules/$version/modules.dep ]] && return
     tmp=$(mktemp -d "$cache_root/.unpack.XXXXXX")
     say "fetching $package from the Debian mirror (once per machine, 30-70 MB)"
-    if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$package") >&2; then
+    if ! (cd "$tmp" && apt-get "${apt_opts[@]}" download -q -o APT::Sandbox::User=root \
+        "$package") >&2; then
         # Stale lists name a package the mirror no longer serves: refresh them once.
         say "apt-get download failed; apt-get update and one more try"
-        apt-get update -q >&2 || die "apt-get update failed"
-        (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$package") >&2 ||
-            die "apt-get download $package failed"
+        apt-get "${apt_opts[@]}" update -q >&2 || die "apt-get update failed"
+        (cd "$tmp" && apt-get "${apt_opts[@]}" download -q -o APT::Sandbox::User=root \
+            "$package") >&2 || die "apt-get download $package failed"
     fi
     say "unpacking $package"
     dpkg-deb -x "$tmp"/*.deb "$tmp/pkg"
