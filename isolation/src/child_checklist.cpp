@@ -17,6 +17,7 @@
 #include "child_plan.hpp"
 #include "child_report.hpp"
 #include "clone.hpp"
+#include "cpu_affinity.hpp"
 
 namespace edgevisor::isolation {
 namespace {
@@ -63,6 +64,7 @@ StepResult child_die_with_caller(int caller_pidfd) noexcept {
     // Into the cgroup before anything else (only without CLONE_INTO_CGROUP), so that all we
     // allocate is charged to the workload and the cgroup namespace is rooted there.
     check(join_cgroup_late(plan));
+    if (plan.cgroup_cpus) check(child_fix_affinity(*plan.cgroup_cpus));
     // The user namespace's network, uts and ipc namespaces, before the mounts: a fresh /sys
     // shows the network namespace of the process that mounts it.
     check(child_join_owned_namespaces(plan.ns));

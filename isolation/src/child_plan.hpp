@@ -2,7 +2,10 @@
 // The child only reads it (its copy-on-write image of the parent's memory).
 #pragma once
 
+#include <sched.h>
+
 #include <memory>
+#include <optional>
 
 #include "capabilities.hpp"
 #include "child_init.hpp"
@@ -24,7 +27,10 @@ struct ChildPlan {
     int report_fd = -1;              // write end of the O_CLOEXEC report pipe
     int cgroup_procs_fd = -1;        // >= 0: join the cgroup by writing "0" (no CLONE_INTO_CGROUP)
     bool unshare_cgroup_ns = false;  // create the cgroup namespace after joining (same fallback)
-    bool kill_with_parent = false;   // PR_SET_PDEATHSIG(SIGKILL) after the uid change
+    // Born with CLONE_INTO_CGROUP: the cgroup's cpus, which older kernels do not give the child
+    // (cpu_affinity.hpp).
+    std::optional<cpu_set_t> cgroup_cpus;
+    bool kill_with_parent = false;  // PR_SET_PDEATHSIG(SIGKILL) after the uid change
     // With kill_with_parent: a pidfd of the caller, taken before clone. The death signal only
     // covers a parent that dies after it is set; this tells the child whether it died before.
     int caller_pidfd = -1;

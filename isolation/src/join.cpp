@@ -32,6 +32,7 @@
 #include "child_plan.hpp"
 #include "child_report.hpp"
 #include "clone.hpp"
+#include "cpu_affinity.hpp"
 #include "fds.hpp"
 #include "identity.hpp"
 #include "namespaces.hpp"
@@ -77,6 +78,7 @@ struct JoinChild {
     char* const* envp = nullptr;
     int report_fd = -1;
     bool controlling_tty = false;
+    std::optional<cpu_set_t> cgroup_cpus;  // born into the workload's cgroup (cpu_affinity.hpp)
 };
 
 [[noreturn]] void fail_step(int report_fd, const StepResult& r) noexcept {
@@ -114,6 +116,7 @@ StepResult child_enter_namespaces(const JoinChild& c) noexcept {
     check(child_park_fd(report, c.fds, "report pipe"));
     detail::child_reset_signals();
     check(child_enter_namespaces(c));
+    if (c.cgroup_cpus) check(child_fix_affinity(*c.cgroup_cpus));
     check(child_set_rlimits(plan.identity, fd_room(c.fds)));
     check(child_new_session());
     check_errno(Step::drop_bounding, child_drop_bounding(plan.caps));
@@ -327,6 +330,7 @@ Result<JoinedProcess> Joiner::spawn(const JoinTarget& target, const JoinCommand&
     child.envp = env.pointers.data();
     child.report_fd = report->write.get();
     child.controlling_tty = command.controlling_tty;
+    if (target.cgroup_fd >= 0) child.cgroup_cpus = read_effective_cpus(target.cgroup_fd);
 
     auto clone_child = [&]() -> Result<Process> {
         int pidfd = -1;

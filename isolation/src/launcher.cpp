@@ -16,6 +16,7 @@
 #include "child_plan.hpp"
 #include "child_report.hpp"
 #include "clone.hpp"
+#include "cpu_affinity.hpp"
 #include "edgevisor/isolation/warnings.hpp"
 #include "edgevisor/log.hpp"
 #include "idmapped.hpp"
@@ -100,6 +101,8 @@ class Spawner {
     Status configure(bool into) {
         plan_.cgroup_procs_fd = -1;
         plan_.unshare_cgroup_ns = false;
+        plan_.cgroup_cpus.reset();
+        if (cgroup_fd_ >= 0 && into) plan_.cgroup_cpus = read_effective_cpus(cgroup_fd_);
         if (cgroup_fd_ < 0 || into) return {};
         if (!procs_) {
             procs_.reset(::openat(cgroup_fd_, "cgroup.procs", O_WRONLY | O_CLOEXEC));
