@@ -15,7 +15,9 @@ inline constexpr isolation::IdPoolConfig kTestIdPool{2147483648u, 65536, 1024};
 
 inline std::optional<isolation::IdRange> test_id_range(const manifests::Workload& workload) {
     if (!isolation::needs_id_range(workload)) return std::nullopt;
-    static isolation::IdRangePool pool(kTestIdPool, "/var/lib/edgevisor-tests/idranges");
+    // In a directory of its own: the pool makes the directory it creates 0700 (the daemon's),
+    // and /var/lib/edgevisor-tests holds the HostDirs that workloads must reach.
+    static isolation::IdRangePool pool(kTestIdPool, "/var/lib/edgevisor-tests/id-pool/idranges");
     auto range = pool.acquire(workload.metadata.name);
     if (!range) FAIL("id range for " << workload.metadata.name << ": " << range.error().describe());
     return *range;

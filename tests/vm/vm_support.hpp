@@ -57,6 +57,12 @@ inline void must(const Status& status, const char* what) {
 }
 
 // A fresh standalone subtree per test case, removed at the end (workload cgroups first).
+// Whether the kernel offers an interface file in this cgroup (memory.peak: Linux 5.19+; the
+// suites boot 6.1 and 5.10).
+inline bool kernel_has_file(const isolation::Cgroup& cgroup, const char* file) {
+    return ::access((cgroup.path() + "/" + file).c_str(), F_OK) == 0;
+}
+
 inline isolation::CgroupTree open_tree(isolation::CgroupOptions options = {}) {
     options.subtree = "edgevisor-vm-test";
     options.remove_on_close = true;

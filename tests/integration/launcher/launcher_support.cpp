@@ -1,7 +1,11 @@
 #include "launcher_support.hpp"
 
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +156,49 @@ TinyRootfs::TinyRootfs() {
 TinyRootfs::~TinyRootfs() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
+}
+
+bool idmapped_mounts_work(const std::filesystem::path& dir) {
+    // A user namespace to idmap with (any mapped one but the initial one): a child's, alive
+    // until opened; an idmapping without maps is refused (EINVAL) whatever the kernel offers.
+    int ready[2];
+    REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+    UniqueFd ready_read{ready[0]}, ready_write{ready[1]};
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        char ok = ::unshare(CLONE_NEWUSER) == 0 ? '1' : '0';
+        (void)::write(ready_write.get(), &ok, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    ready_write.reset();
+    char ok = '0';
+    REQUIRE(::read(ready_read.get(), &ok, 1) == 1);
+    const std::string proc = "/proc/" + std::to_string(child);
+    bool mapped = ok == '1';
+    for (const char* map : {"/uid_map", "/gid_map"}) {
+        UniqueFd fd{::open((proc + map).c_str(), O_WRONLY | O_CLOEXEC)};
+        mapped = mapped && fd && ::write(fd.get(), "0 65534 1", 9) == 9;
+    }
+    UniqueFd userns{::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC)};
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    REQUIRE(mapped);
+    REQUIRE(userns);
+    UniqueFd tree{static_cast<int>(
+        ::syscall(SYS_open_tree, AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))};
+    if (!tree) return false;  // ENOSYS: Linux < 5.2
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<std::uint64_t>(userns.get());
+    return ::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0;
+}
+
+int host_file_write_errno(const std::string& path) {
+    struct statvfs vfs {};
+    REQUIRE(::statvfs(path.c_str(), &vfs) == 0);
+    return (vfs.f_flag & ST_RDONLY) != 0 ? EROFS : EACCES;
 }
 
 HostDir::HostDir() {

@@ -103,6 +103,16 @@ class HostSleeper {
     pid_t pid_ = -1;
 };
 
+// Whether the kernel makes an idmapped mount of `dir` (mount_setattr(MOUNT_ATTR_IDMAP): Linux
+// 5.12+, and a filesystem that supports it: not tmpfs before 6.3, as the test guest's root).
+// Where not, the launcher takes its documented fallback (a plain bind) and the tests assert that.
+bool idmapped_mounts_work(const std::filesystem::path& dir);
+
+// What opening a host file for writing gives root inside a user namespace behind the read-only
+// root: EACCES (the file's permissions ask first), or EROFS where the host itself has the file
+// on a read-only filesystem (the test guest's /etc: a read-only 9p share), asked before them.
+int host_file_write_errno(const std::string& path);
+
 bool has_mount_at(const nlohmann::json& report, const std::string& mount_point,
                   const std::string& fstype = "");
 std::string mount_options(const nlohmann::json& report, const std::string& mount_point);

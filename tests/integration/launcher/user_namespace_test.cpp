@@ -172,9 +172,18 @@ TEST_CASE(
     SECTION("uid 1000 that root inside changes to, not named in the manifest") {
         w.spec.isolation.capabilities.add = {cap(6, "CAP_SETGID"), cap(7, "CAP_SETUID")};
         REQUIRE(attempt(w, "write_as_1000", "/tmp/data/as-1000") == 0);
-        CHECK(owner_of(data / "as-1000") == 1000);
         CHECK(attempt(w, "write_file", "/tmp/data/by-root") == 0);
-        CHECK(owner_of(data / "by-root") == 0);
+        if (idmapped_mounts_work(data)) {
+            CHECK(owner_of(data / "as-1000") == 1000);
+            CHECK(owner_of(data / "by-root") == 0);
+        } else {
+            // Where the kernel (< 5.12) or the filesystem has no idmapped mounts: the documented
+            // fallback, a plain bind where the workload's ids are its host range.
+            auto range = test_id_range(w);
+            REQUIRE(range.has_value());
+            CHECK(owner_of(data / "as-1000") == range->first + 1000);
+            CHECK(owner_of(data / "by-root") == range->first);
+        }
     }
     SECTION("without idmapped mounts (the fallback): the workload's host range") {
         auto range = test_id_range(w);
