@@ -17,7 +17,7 @@ Each case starts the real daemon with its own temp dirs and cgroup subtree:
     and the CPU of one `edgectl run` with its workload (wait4's rusage).
 Figures are printed; nothing is asserted.
 """
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
@@ -60,7 +60,19 @@ class Daemon:
         while True:
             msg = self.notify.recv(4096).decode()
             if "READY=1" in msg:
-                return time.monotonic() - self.started
+                ready = time.monotonic() - self.started
+                # Keep reading, as systemd does: the daemon's sd_notify blocks on a full socket
+                # (1000 workloads send thousands of STATUS= lines), and its stop then waited for
+                # us.
+                threading.Thread(target=self.drain, daemon=True).start()
+                return ready
+
+    def drain(self):
+        try:
+            while self.notify.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def count(self, states):
         try:
@@ -73,11 +85,13 @@ class Daemon:
         return self.count(("running",))
 
     def wait_running(self, n):
+        self.wait_ready()
         while self.running() < n:
             time.sleep(0.005)
         return time.monotonic() - self.started
 
     def wait_exited(self, n):
+        self.wait_ready()
         while self.count(("exited",)) < n:
             time.sleep(0.05)
 
