@@ -17,10 +17,13 @@
 namespace edgevisor::vmtest {
 namespace {
 
-bool has_syscall(long rc) { return rc >= 0 || errno != ENOSYS; }
+bool has_syscall(long rc) {
+    return rc >= 0 || errno != ENOSYS;
+}
 
-TEST_CASE("kernel: mount_setattr, Landlock, cgroup.kill and memory.peak exactly from 5.12, 5.13, "
-          "5.14 and 5.19") {
+TEST_CASE(
+    "kernel: mount_setattr, Landlock, cgroup.kill and memory.peak exactly from 5.12, 5.13, "
+    "5.14 and 5.19") {
     require_vm();
     utsname u{};
     REQUIRE(::uname(&u) == 0);
