@@ -4,12 +4,16 @@
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -266,6 +270,18 @@ std::string mount_options(const nlohmann::json& report, const std::string& mount
         if (m.mount_point == mount_point) options = m.options;
     }
     return options;
+}
+
+UniqueFd listen_unix(const std::filesystem::path& path) {
+    UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    REQUIRE(fd);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::chmod(path.c_str(), 0600) == 0);
+    REQUIRE(::listen(fd.get(), 4) == 0);
+    return fd;
 }
 
 }  // namespace edgevisor::testing

@@ -76,6 +76,9 @@ class TinyRootfs {
     std::filesystem::path path_;
 };
 
+// A listening Unix socket at `path`, mode 0600, owned by root: a host socket that trusts uid 0.
+UniqueFd listen_unix(const std::filesystem::path& path);
+
 // A directory on the host's root outside the paths a workload gets fresh (/tmp, /var/tmp,
 // /run): /var/lib/edgevisor-tests/XXXXXX, mode 0755, removed at the end of the scope.
 class HostDir {

@@ -51,19 +51,6 @@ std::string unique(const std::string& stem) {
     return stem + "-" + std::to_string(::getpid());
 }
 
-// A listening Unix socket at `path`, mode 0600, owned by root.
-UniqueFd listen_unix(const fs::path& path) {
-    UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    REQUIRE(fd);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::chmod(path.c_str(), 0600) == 0);
-    REQUIRE(::listen(fd.get(), 4) == 0);
-    return fd;
-}
-
 }  // namespace
 
 TEST_CASE("secure: on the host's root, /tmp, /var/tmp and /run are fresh and private") {

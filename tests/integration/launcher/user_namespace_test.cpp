@@ -27,18 +27,6 @@ manifests::Capability cap(int number, const char* name) {
     return {number, name};
 }
 
-UniqueFd listen_unix(const fs::path& path) {
-    UniqueFd fd{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    REQUIRE(fd);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::chmod(path.c_str(), 0600) == 0);
-    REQUIRE(::listen(fd.get(), 4) == 0);
-    return fd;
-}
-
 // Root inside with SYS_ADMIN and no seccomp filter: only the kernel's mount locking is left.
 manifests::Workload sys_admin_root() {
     auto w = checker_workload({});
