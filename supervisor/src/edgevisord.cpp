@@ -81,7 +81,7 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
         log::error("edgevisord: {}", loop.error().describe());
         return 1;
     }
-    supervisor::SystemdNotifier notifier;
+    supervisor::SystemdNotifier notifier(**loop);
     supervisor::Supervisor* self = nullptr;
     supervisor::SupervisorOptions options;
     options.config = config;
@@ -151,7 +151,7 @@ int run(const std::string& config_path, manifests::NodeConfig config) {
         log::error("edgevisord: {}", st.error().describe());
         return 1;
     }
-    notifier.start_watchdog(**loop, config.supervisor.watchdog);
+    notifier.start_watchdog(config.supervisor.watchdog);
     return (*loop)->run();
 }
 

@@ -30,12 +30,18 @@ std::string run_command(const std::string& command, int& status) {
 // A datagram socket like systemd's notify socket.
 class NotifySocket {
   public:
+    // "@name" binds in the abstract namespace, as systemd may.
     explicit NotifySocket(const std::string& path) : path_(path) {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
         std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        socklen_t length = sizeof addr;
+        if (path[0] == '@') {
+            addr.sun_path[0] = '\0';
+            length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+        }
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), length) == 0);
     }
     ~NotifySocket() { ::close(fd_); }
     // Messages until one contains `what` (true) or the deadline passes (false).
@@ -98,6 +104,35 @@ TEST_CASE("sd_notify: READY=1 after the first reconcile, STATUS with counts, WAT
     CHECK_THAT(notify.messages.back(), Catch::Contains("STATUS=1 running"));
     CHECK(d.workload("alpha")->value("state", "") == "running");
     CHECK(notify.wait_for("WATCHDOG=1"));
+    ::kill(d.pid(), SIGTERM);
+    CHECK(notify.wait_for("STOPPING=1"));
+    CHECK(d.stop() == 0);
+}
+
+TEST_CASE("sd_notify: an unread, full notify socket never stalls the daemon") {
+    require_root();
+    Daemon d;
+    // Abstract, as systemd's own notify socket can be; nobody reads it until the end.
+    std::string address = "@edgevisor-test-notify-" + std::to_string(::getpid());
+    NotifySocket notify(address);
+    d.set_env("NOTIFY_SOCKET", address);
+    d.set_env("WATCHDOG_USEC", "2000");  // a ping every millisecond fills the queue at once
+    for (int i = 0; i < 5; ++i)
+        d.write_manifest(
+            "w" + std::to_string(i) + ".yaml",
+            workload_yaml("w" + std::to_string(i), "  command: [/bin/sleep, \"1000\"]\n"));
+    d.start();
+    // A blocking sender (libsystemd's sd_notify) stopped here with the loop stuck in send().
+    auto running = [&](const char* count) {
+        return d.wait_for(
+            [&](const Json& s) { return s.value("summary", "").rfind(count, 0) == 0; });
+    };
+    REQUIRE(running("5 running"));
+    d.remove_manifest("w4.yaml");
+    REQUIRE(running("4 running"));
+    // Reading now lets the backlog out: READY=1 was kept, not dropped, and the newest STATUS.
+    CHECK(notify.wait_for("READY=1"));
+    CHECK(notify.wait_for("STATUS=4 running"));
     ::kill(d.pid(), SIGTERM);
     CHECK(notify.wait_for("STOPPING=1"));
     CHECK(d.stop() == 0);
