@@ -147,6 +147,13 @@ Status IdRangePool::write(Keep keep, const Entries& entries) const {
 }
 
 Result<IdRange> IdRangePool::acquire(const std::string& workload, Keep keep) {
+    auto ranges = acquire_all({workload}, keep);
+    if (!ranges) return std::unexpected(ranges.error());
+    return ranges->at(workload);
+}
+
+Result<std::map<std::string, IdRange>> IdRangePool::acquire_all(
+    const std::vector<std::string>& workloads, Keep keep) {
     if (auto st = check_config(); !st) return std::unexpected(st.error());
     if (keep == Keep::until_reboot && run_file_.empty())
         return fail("id_pool", "id_pool: no run file for ranges kept until reboot", EINVAL);
@@ -164,39 +171,54 @@ Result<IdRange> IdRangePool::acquire(const std::string& workload, Keep keep) {
     Entries& other = keep == Keep::durable ? runs : *durable;
 
     // A range of the workload's that fits the pool (one that does not is dropped, with a word).
-    auto held = [&](Entries& entries) -> std::optional<std::uint32_t> {
+    bool changed = false;
+    auto held = [&](Entries& entries, const std::string& workload) -> std::optional<std::uint32_t> {
         auto it = entries.find(workload);
         if (it == entries.end()) return std::nullopt;
         if (auto index = index_of(it->second.first, it->second.second)) return index;
         log::warn("{}: id range {}+{} is outside the configured pool; taking a new one", workload,
                   it->second.first, it->second.second);
         entries.erase(it);
+        changed = true;
         return std::nullopt;
     };
-    if (auto index = held(mine)) return range_at(*index);
-    if (auto index = held(other)) {
-        // A run of the daemon's workload uses its range as it is; the daemon taking a name a
-        // run holds now makes that range its own (the run's release then leaves it).
-        if (keep == Keep::until_reboot) return range_at(*index);
-        mine[workload] = other[workload];
-        if (auto st = write(keep, mine); !st) return std::unexpected(st.error());
-        return range_at(*index);
-    }
     std::set<std::uint32_t> taken;
     for (const Entries* entries : {&*durable, &runs})
         for (const auto& [name, range] : *entries)
             if (auto index = index_of(range.first, range.second)) taken.insert(*index);
-    std::uint32_t index = 0;
-    while (index < config_.count && taken.contains(index)) ++index;
-    if (index == config_.count)
-        return fail("id_pool",
-                    "id_pool: all " + std::to_string(config_.count) + " id ranges are taken (" +
-                        state_file_.string() + ")",
-                    ENOSPC);
-    IdRange range = range_at(index);
-    mine[workload] = {range.first, range.size};
-    if (auto st = write(keep, mine); !st) return std::unexpected(st.error());
-    return range;
+    std::map<std::string, IdRange> out;
+    std::uint32_t next = 0;  // every index below is taken
+    for (const std::string& workload : workloads) {
+        if (auto index = held(mine, workload)) {
+            out[workload] = range_at(*index);
+            continue;
+        }
+        if (auto index = held(other, workload)) {
+            // A run of the daemon's workload uses its range as it is; the daemon taking a name
+            // a run holds makes that range its own (the run's release then leaves it).
+            if (keep == Keep::durable) {
+                mine[workload] = other[workload];
+                changed = true;
+            }
+            out[workload] = range_at(*index);
+            continue;
+        }
+        while (next < config_.count && taken.contains(next)) ++next;
+        if (next == config_.count)
+            return fail("id_pool",
+                        "id_pool: all " + std::to_string(config_.count) + " id ranges are taken (" +
+                            state_file_.string() + ")",
+                        ENOSPC);
+        IdRange range = range_at(next);
+        taken.insert(next);
+        mine[workload] = {range.first, range.size};
+        changed = true;
+        out[workload] = range;
+    }
+    // One write for all of them: a cold start of many workloads pays its fsyncs once.
+    if (changed)
+        if (auto st = write(keep, mine); !st) return std::unexpected(st.error());
+    return out;
 }
 
 Status IdRangePool::release(const std::string& workload, Keep keep) {

@@ -128,3 +128,25 @@ TEST_CASE(
     CHECK(pool.ranges()->at("one-off").first == 524288);
     CHECK(pool.acquire("third", Keep::until_reboot)->first == 655360);
 }
+
+TEST_CASE("id pool: many ranges at once, around held ones, all or none") {
+    StateDir dir;
+    IdRangePool pool({524288, 65536, 4}, dir.file(), dir.run_file());
+    REQUIRE(pool.acquire("held"));                       // index 0, durable
+    REQUIRE(pool.acquire("a-run", Keep::until_reboot));  // index 1, a run's
+    auto all = pool.acquire_all({"held", "x", "y"});
+    REQUIRE(all);
+    CHECK(all->at("held").first == 524288);  // the one it has
+    CHECK(all->at("x").first == 524288 + 2 * 65536);
+    CHECK(all->at("y").first == 524288 + 3 * 65536);
+    // Written, durably: another pool object (a restarted daemon) sees the same ranges.
+    IdRangePool again({524288, 65536, 4}, dir.file(), dir.run_file());
+    CHECK(*again.acquire("y") == all->at("y"));
+    // The pool has no room for two more: nothing is taken, not even the first.
+    REQUIRE(again.release("x"));
+    auto over = again.acquire_all({"p", "q"});
+    REQUIRE_FALSE(over);
+    CHECK(over.error().code == ENOSPC);
+    CHECK_FALSE(again.ranges()->contains("p"));
+    CHECK(again.acquire("p")->first == 524288 + 2 * 65536);
+}

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "edgevisor/error.hpp"
 #include "edgevisor/manifests/node_config.hpp"
@@ -51,6 +52,10 @@ class IdRangePool {
     // taken for a run, the workload's durable range is used as it is. A range that no longer
     // fits the configured pool is replaced.
     Result<IdRange> acquire(const std::string& workload, Keep keep = Keep::durable);
+    // acquire() for each of them, under one lock and with one write. All ranges or none: when
+    // the pool runs out, nothing is written and the error says so.
+    Result<std::map<std::string, IdRange>> acquire_all(const std::vector<std::string>& workloads,
+                                                       Keep keep = Keep::durable);
     // Gives the workload's range in that file back. None there: nothing to do.
     Status release(const std::string& workload, Keep keep = Keep::durable);
     // Every range held, by workload (the durable one where both files name it).
