@@ -34,9 +34,13 @@ std::atomic<bool> g_no_into_cgroup{false};
 
 // Every start failure reads "<name>: start failed at <step>(<object>): <reason>": the step
 // part comes from step_text (child_step.hpp), the reason from Error::describe().
-Error start_failed(const manifests::Workload& workload, Error error) {
-    error.message = workload.metadata.name + ": start failed at " + error.message;
+Error start_failed(const std::string& name, Error error) {
+    error.message = name + ": start failed at " + error.message;
     return error;
+}
+
+Error start_failed(const manifests::Workload& workload, Error error) {
+    return start_failed(workload.metadata.name, std::move(error));
 }
 
 struct Spawned {
@@ -205,6 +209,12 @@ Result<ChildPlan> prepare_launch(const LaunchRequest& request, const LauncherOpt
 Launcher::Launcher(LauncherOptions options) : options_(options) {}
 
 Result<Process> Launcher::launch(const LaunchRequest& request) {
+    auto started = start(request);
+    if (!started) return std::unexpected(started.error());
+    return finish(std::move(*started));
+}
+
+Result<StartedChild> Launcher::start(const LaunchRequest& request) {
     if (request.workload == nullptr) return fail_at(Step::launch, "", EINVAL, "no workload given");
     const auto& workload = *request.workload;
     auto plan = prepare_launch(request, options_);
@@ -251,15 +261,21 @@ Result<Process> Launcher::launch(const LaunchRequest& request) {
     auto child = spawner.spawn();
     if (!child) return std::unexpected(start_failed(workload, child.error()));
     report_write.reset();
+    // What the parent opened for the child (namespaces, idmapped trees, cgroup.procs) the child
+    // holds copies of now: only the report pipe is needed until it execs.
+    return StartedChild{Process{std::move(child->pidfd), child->pid}, std::move(report_read),
+                        workload.metadata.name};
+}
 
-    auto report_result = read_child_report(report_read.get());
+Result<Process> Launcher::finish(StartedChild child) {
+    auto report_result = read_child_report(child.report.get());
     if (!report_result || *report_result) {
         Error error = report_result ? **report_result : report_result.error();
-        discard(*child);
-        return std::unexpected(start_failed(workload, std::move(error)));
+        discard(Spawned{child.process.pid, std::move(child.process.pidfd)});
+        return std::unexpected(start_failed(child.name, std::move(error)));
     }
-    log::debug("{}: started pid {}", workload.metadata.name, child->pid);
-    return Process{std::move(child->pidfd), child->pid};
+    log::debug("{}: started pid {}", child.name, child.process.pid);
+    return std::move(child.process);
 }
 
 }  // namespace edgevisor::isolation

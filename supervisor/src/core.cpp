@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -129,6 +130,18 @@ Status Core::boot() {
     reaper_ = std::make_unique<health::Reaper>(loop_);
     arm_sampling();
     reconcile();
+    booted_ = true;
+    announce_ready();
+    return {};
+}
+
+// Ready once the first reconcile's launches have ended their setup (exec'd or failed): READY=1
+// then means what it did while launches were synchronous.
+void Core::announce_ready() {
+    if (ready_ || !booted_) return;
+    if (std::ranges::any_of(units_,
+                            [](const auto& entry) { return entry.second->start_report.valid(); }))
+        return;
     ready_ = true;
     write_snapshot();  // before READY=1: whoever waits for it finds the snapshot there
     // A node event: the channels, which started before boot() (the bus name is there before
@@ -136,7 +149,6 @@ Status Core::boot() {
     emit_event("", "ready", summary());
     if (options_.on_ready) options_.on_ready();
     log::info("edgevisord: node {} ready: {}", node_id_, summary());
-    return {};
 }
 
 // Connects to the log pipes' holder (starting it through `launcher`, as the scope's first
@@ -178,6 +190,10 @@ void Core::detach() {
     if (shutting_down_) return;
     shutting_down_ = true;
     std::size_t running = 0;
+    // A child still setting up is waited for, so that the records name every workload the
+    // next daemon finds.
+    for (auto& [name, unit] : units_)
+        if (unit->start_report) finish_launch(*unit);
     for (auto& [name, unit] : units_) {
         // The cgroup object would kill what runs in it when destroyed: the next daemon owns it.
         if (unit->cgroup) unit->cgroup->release();
@@ -229,6 +245,7 @@ void Core::reconcile() {
     report_conflicts(desired.conflicts);
     auto steps = current_plan(desired);
     auto planned = std::chrono::steady_clock::now();
+    reserve_id_ranges(steps, desired);
     for (const PlannedStep& step : steps) carry_out(step, desired);
     auto done = std::chrono::steady_clock::now();
     using us = std::chrono::microseconds;

@@ -86,7 +86,11 @@ class Core final : public Supervisor {
     // executor.cpp
     void perform(Unit& unit, Action action);
     void check_deps(Unit& unit);
-    void launch(Unit& unit);
+    void launch(Unit& unit);         // clones; finish_launch() runs when the child has exec'd
+    void finish_launch(Unit& unit);  // or failed: the launched or ended_* event
+    void finish_child_setup(Unit& unit);
+    void start_failed(Unit& unit, const Error& error);
+    void announce_ready();
     void on_exit(Unit& unit);
     void end_run(Unit& unit, bool success);
     void send_stop(Unit& unit);
@@ -94,6 +98,10 @@ class Core final : public Supervisor {
     void arm_backoff(Unit& unit);
     void kill_leftovers(Unit& unit, bool remove_cgroup);
     void release_id_ranges();
+    // Takes the host id ranges the steps' new runs will need in one write of the pool
+    // (a cold start of 1000 workloads paid 1000 fsyncs), before they are launched.
+    void reserve_id_ranges(const std::vector<PlannedStep>& steps, const MergedDesired& desired);
+    Result<isolation::IdRange> id_range_for(const std::string& name);
     void remove_when_empty(isolation::Cgroup cgroup, const std::string& name);
     Status drain_cgroup_events();
     void finish_stop(Unit& unit);
@@ -142,6 +150,9 @@ class Core final : public Supervisor {
     // Removed workloads whose host id range goes back to the pool once no process of theirs is
     // left (their cgroup has drained): a range is never shared by two workloads' processes.
     std::set<std::string> ranges_to_release_;
+    // The durable ranges this daemon took (the pool's state file holds them): a launch reads
+    // the file only for a workload it has none for yet.
+    std::map<std::string, isolation::IdRange> id_ranges_;
     std::map<std::string, UniqueFd> held_pipes_;  // from the holder at boot, for recover()
     RunRecords records_;
     bool records_dirty_ = false;
@@ -157,7 +168,8 @@ class Core final : public Supervisor {
     std::optional<health::NodeSampler> node_sampler_;
     std::optional<health::NodeSample> node_sample_;
     health::SampleClock::time_point node_sampled_at_{};
-    bool ready_ = false;
+    bool booted_ = false;  // the first reconcile is done
+    bool ready_ = false;   // ... and its launches have exec'd or failed (announce_ready)
     bool shutting_down_ = false;
     bool deps_dirty_ = false;
     bool snapshot_dirty_ = true;

@@ -102,14 +102,16 @@ void Core::check_deps(Unit& unit) {
     fire(unit, Event::deps_ready);
 }
 
+void Core::start_failed(Unit& unit, const Error& error) {
+    unit.last_exit = error.describe();
+    log::warn("{}", unit.last_exit);
+    emit_event(unit.name(), "start-failed", unit.last_exit);
+    end_run(unit, false);
+}
+
 void Core::launch(Unit& unit) {
-    auto failed = [&](const Error& error) {
-        unit.last_exit = error.describe();
-        log::warn("{}", unit.last_exit);
-        emit_event(unit.name(), "start-failed", unit.last_exit);
-        unit.run_started = EventLoop::now();
-        end_run(unit, false);
-    };
+    unit.run_started = EventLoop::now();
+    auto failed = [&](const Error& error) { start_failed(unit, error); };
     if (!unit.cgroup) {
         auto cgroup = cgroups_->create_workload(unit.name());
         if (!cgroup) return failed(cgroup.error().wrap(unit.name() + ": start failed at cgroup"));
@@ -133,15 +135,39 @@ void Core::launch(Unit& unit) {
     request.stderr_fd = err->second.get();
     request.kill_when_caller_exits = false;  // workloads outlive the daemon (README "Adoption")
     if (isolation::needs_id_range(unit.desired.workload)) {
-        auto range = id_pool(config_).acquire(unit.name());
+        auto range = id_range_for(unit.name());
         if (!range) return failed(range.error().wrap(unit.name() + ": start failed at id pool"));
         request.id_range = *range;
     }
-    auto process = launcher_.launch(request);
-    if (!process) return failed(process.error());
-    out->second.reset();
-    err->second.reset();
-    unit.capture.attach(loop_, std::move(out->first), std::move(err->first));
+    // The child sets itself up while the loop goes on (the other launches of a cold start
+    // among them); its report pipe says when it has exec'd or failed.
+    auto started = launcher_.start(request);
+    if (!started) return failed(started.error());
+    unit.process = std::move(started->process);
+    unit.start_report = std::move(started->report);
+    unit.start_out = std::move(out->first);
+    unit.start_err = std::move(err->first);
+    unit.start_source =
+        loop_.add_io(unit.start_report.get(), EPOLLIN, [this, &unit](std::uint32_t) {
+            finish_launch(unit);
+            return Status{};
+        });
+}
+
+void Core::finish_launch(Unit& unit) {
+    finish_child_setup(unit);
+    announce_ready();
+}
+
+void Core::finish_child_setup(Unit& unit) {
+    unit.start_source.reset();
+    auto process = isolation::Launcher::finish(
+        {std::move(unit.process), std::move(unit.start_report), unit.name()});
+    UniqueFd out = std::move(unit.start_out);
+    UniqueFd err = std::move(unit.start_err);
+    unit.process = {};
+    if (!process) return start_failed(unit, process.error());
+    unit.capture.attach(loop_, std::move(out), std::move(err));
     // The holder keeps a copy of each read end: the pipes outlive this daemon (fd_store.hpp).
     if (fds_.connected()) {
         fds_.put(unit.name() + ".out", unit.capture.out_fd());
@@ -149,7 +175,6 @@ void Core::launch(Unit& unit) {
     }
     unit.process = std::move(*process);
     unit.adopted = false;
-    unit.run_started = EventLoop::now();
     unit.exit_source = loop_.add_pidfd(unit.process.pidfd.get(), [this, &unit] {
         on_exit(unit);
         return Status{};
@@ -284,11 +309,38 @@ void Core::release_id_ranges() {
             ++it;
             continue;
         }
-        if (!back)
+        if (!back) {
+            id_ranges_.erase(name);
             if (auto st = id_pool(config_).release(name); !st)
                 log::warn("{}: {}", name, st.error().describe());
+        }
         it = ranges_to_release_.erase(it);
     }
+}
+
+void Core::reserve_id_ranges(const std::vector<PlannedStep>& steps, const MergedDesired& desired) {
+    std::vector<std::string> names;
+    for (const PlannedStep& step : steps) {
+        if (step.action != PlanAction::create && step.action != PlanAction::replace) continue;
+        if (id_ranges_.contains(step.name)) continue;
+        if (isolation::needs_id_range(desired.workloads.at(step.name)->workload))
+            names.push_back(step.name);
+    }
+    if (names.size() < 2) return;  // a single one is taken at its launch
+    auto ranges = id_pool(config_).acquire_all(names);
+    if (!ranges) {
+        // Each launch tries on its own then, and the ones the pool cannot serve say so.
+        log::debug("reconcile: {} id ranges at once: {}", names.size(), ranges.error().describe());
+        return;
+    }
+    id_ranges_.merge(*ranges);
+}
+
+Result<isolation::IdRange> Core::id_range_for(const std::string& name) {
+    if (auto it = id_ranges_.find(name); it != id_ranges_.end()) return it->second;
+    auto range = id_pool(config_).acquire(name);
+    if (range) id_ranges_[name] = *range;
+    return range;
 }
 
 void Core::remove_when_empty(isolation::Cgroup cgroup, const std::string& name) {

@@ -44,6 +44,10 @@ struct Unit {
     std::int64_t since_unix_ms = 0;
     std::optional<isolation::Cgroup> cgroup;
     isolation::Process process;
+    // While starting: the child's setup report (launcher.hpp) and its log pipes' read ends,
+    // attached once it has exec'd.
+    UniqueFd start_report, start_out, start_err;
+    Source start_source;
     bool adopted = false;  // not our child: no exit status to collect
     Source exit_source, timer;
     LogFile log_file;

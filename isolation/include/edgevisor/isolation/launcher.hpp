@@ -64,6 +64,13 @@ struct Process {
     pid_t pid = -1;  // in the caller's pid namespace; for display and cgroup.procs only
 };
 
+// A child cloned and still setting itself up.
+struct StartedChild {
+    Process process;
+    UniqueFd report;  // EOF at its execve; a report of the failed step before EOF otherwise
+    std::string name;
+};
+
 class Launcher {
   public:
     explicit Launcher(LauncherOptions options = {});
@@ -72,6 +79,11 @@ class Launcher {
     // "<name>: start failed at <step>(<argument>): <strerror>"; the step names are listed in
     // the README. Thread-safe: each call prepares its own plan.
     Result<Process> launch(const LaunchRequest& request);
+    // launch() in two halves, for a caller with an event loop: start() returns once the child
+    // is cloned, and finish() reads how its setup ended when `report` is readable (it blocks
+    // until then). A child that failed is killed and reaped by finish().
+    Result<StartedChild> start(const LaunchRequest& request);
+    static Result<Process> finish(StartedChild child);
 
   private:
     LauncherOptions options_;
