@@ -35,9 +35,10 @@ void parse_top(Context& ctx, const yaml::Node& node, NodeConfig& out) {
     }
     std::vector<std::string_view> keys{"apiVersion", "kind"};
     for (const auto& section : kSections) keys.push_back(section.key);
+    SeenKeys seen;  // a second `log:` was silently ignored
     for (auto it = node.begin(); it != node.end(); ++it) {
         auto key = read_text(ctx, it->first, "NodeConfig");
-        if (!key) continue;
+        if (!key || !seen.add(ctx, it->first, "NodeConfig")) continue;
         if (std::find(keys.begin(), keys.end(), *key) != keys.end()) continue;
         std::string expected;
         for (auto k : keys) expected += (expected.empty() ? "" : ", ") + std::string(k);

@@ -51,6 +51,14 @@ std::string workload_yaml(const std::string& name, const std::string& spec_lines
            spec_lines;
 }
 
+namespace {
+// A section the extra config gives itself (a second one would be a config error).
+bool has_section(const std::string& config, const std::string& section) {
+    return config.starts_with(section + ":") ||
+           config.find("\n" + section + ":") != std::string::npos;
+}
+}  // namespace
+
 Daemon::Daemon(const std::string& extra_config, const std::string& node) {
     static std::atomic<int> counter{0};
     char templ[] = "/tmp/edgevisord-test.XXXXXX";
@@ -66,7 +74,7 @@ Daemon::Daemon(const std::string& extra_config, const std::string& node) {
                                 << "cgroup: {allowMissingControllers: true, layout: standalone, "
                                    "subtree: "
                                 << subtree_ << "}\n"
-                                << "log: {level: debug}\n"
+                                << (has_section(extra_config, "log") ? "" : "log: {level: debug}\n")
                                 << extra_config;
 }
 

@@ -68,6 +68,16 @@ TEST_CASE("node config errors name file, line and column") {
           "error [invalid-value]");
 }
 
+TEST_CASE("a section given twice is an error naming both, not the first one silently") {
+    auto r = parse_node_config(
+        "apiVersion: edgevisor/v1\nkind: NodeConfig\nlog: {level: debug}\nlog: {level: info}\n",
+        "/etc/edgevisor/edgevisor.yaml");
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].format() ==
+          "/etc/edgevisor/edgevisor.yaml:4:1: duplicate key 'log' in NodeConfig (first at line 3, "
+          "column 1) [duplicate-key]");
+}
+
 TEST_CASE("a node config with a wrong kind or a relative path is refused") {
     auto r =
         parse_node_config("apiVersion: edgevisor/v1\nkind: Workload\npaths: {state: var}\n", "n");
