@@ -19,6 +19,17 @@ std::string cpu_text(const WorkloadStatus& s) {
     return text;
 }
 
+// "load 0.12 0.10 0.05, memory 1.2Gi available of 3.8Gi, edgevisord 0.01 cores 5.1Mi RSS"
+std::string resources_text(const telemetry::NodeResources& r) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "load %.2f %.2f %.2f, memory %s available of %s, edgevisord %.2f cores %s RSS",
+                  r.load1, r.load5, r.load15, format_bytes(r.memory_available).c_str(),
+                  format_bytes(r.memory_total).c_str(), r.supervisor_cpu_cores,
+                  format_bytes(r.supervisor_rss).c_str());
+    return text;
+}
+
 int status(const Options& options) {
     int code = kExitOk;
     auto client = connect(options, code);
@@ -53,17 +64,25 @@ int status(const Options& options) {
                       {"layers", layers},
                       {"workloads", node->workloads.size()},
                       {"running", running},
-                      {"failed", failed}}},
+                      {"failed", failed},
+                      // null before the daemon's first sample
+                      {"resources",
+                       node->resources ? telemetry::resources_json<nlohmann::json>(*node->resources)
+                                       : nlohmann::json()},
+                      {"conflicts", telemetry::conflicts_json<nlohmann::json>(node->conflicts)}}},
                     {"workloads", workloads}});
         return kExitOk;
     }
     std::printf("node %s, edgevisor %s, revision %llu: %zu workloads, %zu running, %zu failed\n",
                 node->node_id.c_str(), node->version.c_str(),
                 static_cast<unsigned long long>(revision), node->workloads.size(), running, failed);
+    if (node->resources) std::printf("%s\n", resources_text(*node->resources).c_str());
     for (const auto& layer : node->layers)
         for (const auto& e : layer.errors)
             std::printf("layer %s: last document rejected: %s\n", layer.name.c_str(),
                         e.message.c_str());
+    for (const auto& c : node->conflicts)
+        std::printf("conflict: %s\n", telemetry::describe(c).c_str());
     if (node->workloads.empty()) return kExitOk;
     const bool colour = colour_on_stdout();
     std::vector<std::vector<std::string>> rows = {

@@ -99,6 +99,12 @@ Result<NodeStatus> Client::status() {
         node.groups = properties.at("Groups").get<std::vector<std::string>>();
         for (const auto& layer : properties.at("Layers").get<std::vector<wire::Layer>>())
             node.layers.push_back(wire::from_wire(layer));
+        // Newer than some daemons: a daemon without them has no conflicts or figures to show.
+        if (auto it = properties.find("Conflicts"); it != properties.end())
+            for (const auto& c : it->second.get<std::vector<wire::Conflict>>())
+                node.conflicts.push_back(wire::from_wire(c));
+        if (auto it = properties.find("NodeResources"); it != properties.end())
+            node.resources = wire::from_wire(it->second.get<wire::NodeResources>());
         std::vector<wire::Workload> workloads;
         impl_->manager->callMethod("ListWorkloads")
             .onInterface(kManagerInterface)

@@ -82,8 +82,11 @@ struct Service::Impl {
     std::unique_ptr<ExecCalls> execs;
     std::unique_ptr<LogFollowers> followers;
     std::map<std::string, std::unique_ptr<WorkloadObject>, std::less<>> workloads;
-    NodeStatus node;  // node_id, version, groups, layers; workloads live in `workloads`
+    NodeStatus node;  // node_id, version, groups, layers, conflicts; workloads: `workloads`
     Counts counts;
+    // A layer-conflict event came: the daemon's conflicts are read once its dispatch is over
+    // (it emits the events before it keeps the new list).
+    bool conflicts_stale = false;
 
     Impl(Control& c, BusConfig b) : control(c), config(std::move(b)) {}
 
@@ -277,6 +280,11 @@ void Service::Impl::register_properties() {
         for (const auto& layer : node.layers) out.push_back(wire::to_wire(layer));
         return out;
     });
+    changing("Conflicts", [this] {
+        std::vector<wire::Conflict> out;
+        for (const auto& conflict : node.conflicts) out.push_back(wire::to_wire(conflict));
+        return out;
+    });
     changing("WorkloadCount", [this] { return counts.total; });
     changing("RunningCount", [this] { return counts.running; });
     changing("FailedCount", [this] { return counts.failed; });
@@ -316,8 +324,14 @@ void Service::Impl::refresh_layers() {
     for (const auto& layer : node.layers) old_layers.push_back(wire::to_wire(layer));
     node.layers = std::move(now.layers);
     for (const auto& layer : node.layers) new_layers.push_back(wire::to_wire(layer));
+    std::vector<wire::Conflict> old_conflicts, new_conflicts;
+    for (const auto& conflict : node.conflicts) old_conflicts.push_back(wire::to_wire(conflict));
+    node.conflicts = std::move(now.conflicts);
+    for (const auto& conflict : node.conflicts) new_conflicts.push_back(wire::to_wire(conflict));
+    conflicts_stale = false;
     if (api_revision() != before) changed.emplace_back("DesiredRevision");
     if (old_layers != new_layers) changed.emplace_back("Layers");
+    if (old_conflicts != new_conflicts) changed.emplace_back("Conflicts");
     if (!changed.empty()) manager->emitPropertiesChangedSignal(kManagerInterface, changed);
 }
 
@@ -435,6 +449,11 @@ void Service::flush() {
     } catch (const std::exception& e) {
         log::warn("dbus: LogLines not sent: {}", e.what());
     }
+    try {
+        if (impl_->conflicts_stale) impl_->refresh_layers();
+    } catch (const std::exception& e) {
+        log::warn("dbus: Conflicts not updated: {}", e.what());
+    }
 }
 
 void Service::log_line(std::string_view workload, std::string_view line) {
@@ -462,8 +481,11 @@ void Service::event(const Event& event) {
             .onInterface(kManagerInterface)
             .withArguments(event.seq, event.unix_ms, event.workload, event.kind, event.message);
         // Node-level events (a document applied or rejected from any channel) may change the
-        // layers; a workload's events do not.
-        if (event.workload.empty()) impl_->refresh_layers();
+        // layers; of a workload's events, only a layer conflict's change the node (flush()).
+        if (event.workload.empty())
+            impl_->refresh_layers();
+        else if (event.kind.starts_with("layer-conflict"))
+            impl_->conflicts_stale = true;
     } catch (const std::exception& e) {
         log::warn("{}: D-Bus event not sent: {}", event.workload, e.what());
     }

@@ -69,6 +69,30 @@ NodeResources to_wire(const std::optional<telemetry::NodeResources>& resources) 
                          r.supervisor_cpu_usec, r.supervisor_cpu_cores, r.supervisor_rss);
 }
 
+std::optional<telemetry::NodeResources> from_wire(const NodeResources& w) {
+    telemetry::NodeResources r;
+    std::tie(r.load1, r.load5, r.load15, r.memory_total, r.memory_available, r.supervisor_cpu_usec,
+             r.supervisor_cpu_cores, r.supervisor_rss) = w;
+    // A sample always has the node's total memory; zeros are what to_wire sends before one.
+    if (r.memory_total == 0) return std::nullopt;
+    return r;
+}
+
+Conflict to_wire(const LayerConflict& c) {
+    std::vector<LayerSource> shadowed;
+    shadowed.reserve(c.shadowed.size());
+    for (const auto& d : c.shadowed) shadowed.emplace_back(d.layer, d.source);
+    return Conflict(c.workload, c.used.layer, c.used.source, std::move(shadowed));
+}
+
+LayerConflict from_wire(const Conflict& w) {
+    LayerConflict c;
+    std::vector<LayerSource> shadowed;
+    std::tie(c.workload, c.used.layer, c.used.source, shadowed) = w;
+    for (const auto& d : shadowed) c.shadowed.push_back({std::get<0>(d), std::get<1>(d)});
+    return c;
+}
+
 Layer to_wire(const LayerStatus& layer) {
     std::vector<std::string> errors;
     errors.reserve(layer.errors.size());

@@ -26,6 +26,9 @@ using Layer = sdbus::Struct<std::string, std::uint64_t, std::uint32_t, std::vect
 //  supervisorCpuCores, supervisorRssBytes)
 using NodeResources = sdbus::Struct<double, double, double, std::uint64_t, std::uint64_t,
                                     std::uint64_t, double, std::uint64_t>;
+// (workload, layer, source, shadowed [(layer, source)]): LayerConflict's fields in order.
+using LayerSource = sdbus::Struct<std::string, std::string>;
+using Conflict = sdbus::Struct<std::string, std::string, std::string, std::vector<LayerSource>>;
 
 // Error names (the XML's header comment lists them).
 inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
@@ -43,6 +46,10 @@ Layer to_wire(const LayerStatus& layer);
 // All zeros before the first sample.
 NodeResources to_wire(const std::optional<telemetry::NodeResources>& resources);
 LayerStatus from_wire(const Layer& layer);
+// nullopt when all are 0 (the daemon has not sampled yet).
+std::optional<telemetry::NodeResources> from_wire(const NodeResources& resources);
+Conflict to_wire(const LayerConflict& conflict);
+LayerConflict from_wire(const Conflict& conflict);
 
 const char* outcome_name(ApplyOutcome outcome);
 ApplyOutcome outcome_from_name(const std::string& name);

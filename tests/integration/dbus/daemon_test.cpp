@@ -160,3 +160,61 @@ TEST_CASE("e2e: a restarted daemon reports the persisted api revision (DesiredRe
     CHECK(has(status.out, ", revision 1: "));
     CHECK(node.daemon.stop() == 0);
 }
+
+TEST_CASE("e2e: edgectl status shows the node's figures and layer conflicts, as text and JSON",
+          "[dbus]") {
+    require_root();
+    Node node("nogroup", "supervisor: {sampleInterval: 100ms}\n");
+    // Figures once the daemon sampled: "load L1 L5 L15, memory A available of T, edgevisord C
+    // cores R RSS" on the line after the node's.
+    REQUIRE(node.until({"status"}, [](const std::string& out) { return has(out, "\nload "); }));
+    auto status = node.edgectl({"status"});
+    INFO(status.out);
+    const auto second = status.out.substr(status.out.find('\n') + 1);
+    CHECK(second.rfind("load ", 0) == 0);
+    CHECK(has(second.substr(0, second.find('\n')), " available of "));
+    CHECK(has(second.substr(0, second.find('\n')), " RSS"));
+    auto doc = nlohmann::json::parse(node.edgectl({"status", "-o", "json"}).out);
+    const auto& resources = doc["node"]["resources"];
+    CHECK(resources["load"].size() == 3);
+    CHECK(resources["memoryTotalBytes"].get<std::uint64_t>() > 0);
+    CHECK(resources["memoryAvailableBytes"].get<std::uint64_t>() <=
+          resources["memoryTotalBytes"].get<std::uint64_t>());
+    CHECK(resources["supervisorRssBytes"].get<std::uint64_t>() > 0);
+    CHECK(doc["node"]["conflicts"] == nlohmann::json::array());
+    CHECK_FALSE(has(status.out, "conflict"));
+
+    // web in the api layer, then in a manifest file too (the daemon sees the file by inotify,
+    // outside any D-Bus call): api wins over files, and edgectl says so.
+    const auto api_file = node.file("web.yaml", sleeper("web"));
+    REQUIRE(node.edgectl({"apply", api_file.string()}).code == 0);
+    node.daemon.write_manifest("web.yaml", sleeper("web"));
+    const std::string line = "conflict: web: api (" + api_file.string() +
+                             ":1:1) wins over files (" + node.daemon.manifest_path("web.yaml") +
+                             ":1:1)\n";
+    CHECK(node.until({"status"}, [&](const std::string& out) { return has(out, line); }));
+    doc = nlohmann::json::parse(node.edgectl({"status", "-o", "json"}).out);
+    INFO(doc.dump(2));
+    REQUIRE(doc["node"]["conflicts"].size() == 1);
+    const auto& conflict = doc["node"]["conflicts"][0];
+    CHECK(conflict["workload"] == "web");
+    CHECK(conflict["layer"] == "api");
+    CHECK(conflict["source"] == api_file.string() + ":1:1");
+    REQUIRE(conflict["shadowed"].size() == 1);
+    CHECK(conflict["shadowed"][0]["layer"] == "files");
+    CHECK(conflict["shadowed"][0]["source"] == node.daemon.manifest_path("web.yaml") + ":1:1");
+    // busctl, a client we did not write, reads the same from the Conflicts property.
+    auto property =
+        busctl(node.bus, {"get-property", "org.edgevisor.Supervisor1", "/org/edgevisor/Supervisor1",
+                          "org.edgevisor.Supervisor1", "Conflicts"});
+    CHECK(property.out == "a(sssa(ss)) 1 \"web\" \"api\" \"" + api_file.string() +
+                              ":1:1\" 1 \"files\" \"" + node.daemon.manifest_path("web.yaml") +
+                              ":1:1\"\n");
+
+    // Out of the api layer: the file's definition alone, no conflict left.
+    REQUIRE(node.edgectl({"delete", "web"}).code == 0);
+    CHECK(node.until({"status"}, [](const std::string& out) { return !has(out, "conflict"); }));
+    doc = nlohmann::json::parse(node.edgectl({"status", "-o", "json"}).out);
+    CHECK(doc["node"]["conflicts"] == nlohmann::json::array());
+    CHECK(node.daemon.stop() == 0);
+}

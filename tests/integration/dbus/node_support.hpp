@@ -18,12 +18,14 @@ inline std::string sleeper(const std::string& name) {
                                    "  isolation: {init: true}\n");
 }
 
-// A private bus and edgevisord on it, with `admin_group` as dbus.adminGroup.
+// A private bus and edgevisord on it, with `admin_group` as dbus.adminGroup and `extra_config`
+// (YAML lines) added to its node config.
 struct Node {
     PrivateBus bus;
     Daemon daemon;
-    explicit Node(const std::string& admin_group = "nogroup")
-        : daemon("dbus: {bus: \"" + bus.address() + "\", adminGroup: \"" + admin_group + "\"}\n") {
+    explicit Node(const std::string& admin_group = "nogroup", const std::string& extra_config = "")
+        : daemon("dbus: {bus: \"" + bus.address() + "\", adminGroup: \"" + admin_group + "\"}\n" +
+                 extra_config) {
         daemon.write_manifest("sensor.yaml", sleeper("sensor-reader"));
         daemon.start();
         REQUIRE(daemon.wait_state("sensor-reader", "running"));

@@ -64,7 +64,8 @@ class Service final : public Observer {
     // loop: when more is queued, poll_data() says "now"). An error means the connection is
     // gone (the bus daemon exited); the service is then useless and the caller logs it.
     Status process();
-    // Before every wait: sends the log lines collected for followers during this iteration.
+    // Before every wait: sends the log lines collected for followers during this iteration,
+    // and the Conflicts property when a layer-conflict event said it changed.
     void flush();
 
     // Observer: keeps the objects and their properties current and emits the signals.

@@ -59,7 +59,8 @@ class Client {
 
     [[nodiscard]] const std::string& bus() const;
 
-    Result<NodeStatus> status();  // properties and every workload, in two calls
+    // Properties (with conflicts and the node's figures) and every workload, in two calls.
+    Result<NodeStatus> status();
     Result<WorkloadStatus> workload(const std::string& name);
     Result<ApplyResult> apply(const std::string& text, const std::string& source, bool dry_run);
     Status remove(const std::string& name);
