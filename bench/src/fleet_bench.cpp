@@ -5,11 +5,17 @@
 //   push:    one node; each round publishes the next revision of its node document with a new
 //            workload (the previous one deleted) and times publish -> RECEIVED (persisted) and
 //            publish -> APPLIED (the new workload's exec succeeded and the old one is gone).
-//   fan-out: N daemons in one group; one group push, time until every node sent APPLIED.
+//            Run twice: over plain TCP, then over mutual TLS (a second broker whose only
+//            listener is TLS with client certificates required; certificates made at run time
+//            with the openssl CLI by the tests' Pki). After each, the daemon's idle PSS with
+//            10 workloads, and where it goes (/proc/PID/smaps by mapping), side by side.
+//   fan-out: N daemons in one group (plain TCP); one group push, time until every node sent
+//            APPLIED.
 // Not a test: nothing asserts a time.
 //
-//   edgevisor-fleet-bench [-n ROUNDS] [--nodes N] (as root)
+//   edgevisor-fleet-bench [-n ROUNDS] [--nodes N] [--fan-rounds R] (as root)
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -22,6 +28,8 @@
 #include "../../tests/integration/daemon/daemon_support.hpp"
 #include "edgevisor/telemetry/fleet_client.hpp"
 #include "mosquitto.hpp"
+#include "pki.hpp"
+#include "smaps.hpp"
 #include "stats.hpp"
 
 namespace {
@@ -29,6 +37,9 @@ namespace {
 using namespace edgevisor;
 using namespace edgevisor::testing;
 using Clock = std::chrono::steady_clock;
+
+// The shipped default: what a node in the field writes for every push.
+constexpr const char* kLogLevel = "info";
 
 // A node document of sleepers named `name`, `name`-1, ... (count of them).
 std::string document(std::uint64_t revision, const std::string& name, int count = 1) {
@@ -43,46 +54,96 @@ std::string document(std::uint64_t revision, const std::string& name, int count 
     return text;
 }
 
-// Proportional set size of a process in KiB (/proc/PID/smaps_rollup), 0 when unreadable.
-long pss_kib(pid_t pid) {
-    std::string text = read_text_file("/proc/" + std::to_string(pid) + "/smaps_rollup");
-    auto at = text.find("\nPss:");
-    return at == std::string::npos ? 0 : std::strtol(text.c_str() + at + 5, nullptr, 10);
+// A field of /proc/PID/smaps_rollup in KiB ("Pss", "Rss", "Private_Dirty"), 0 when unreadable.
+long rollup_kib(const std::string& rollup, const std::string& field) {
+    auto at = rollup.find("\n" + field + ":");
+    return at == std::string::npos
+               ? 0
+               : std::strtol(rollup.c_str() + at + field.size() + 2, nullptr, 10);
 }
 
-std::string node_config(const Broker& broker) {
-    return "log: {level: warn}\nmqtt: {url: \"" + broker.url() +
-           "\", reconnect: {initial: 200ms, max: 1s}, metricsInterval: 0s}\n";
+long threads_of(pid_t pid) {
+    std::string text = read_text_file("/proc/" + std::to_string(pid) + "/status");
+    auto at = text.find("\nThreads:");
+    return at == std::string::npos ? 0 : std::strtol(text.c_str() + at + 9, nullptr, 10);
+}
+
+// A broker, and what a client of it (the daemons, the bench's fleet client) needs: for TLS, the
+// CA, and the client certificate and key that the broker requires.
+struct Link {
+    const char* name;  // "plain TCP", "TLS"
+    std::unique_ptr<Pki> pki;
+    std::unique_ptr<Broker> broker;
+
+    [[nodiscard]] std::string node_keys() const {
+        if (!pki) return "";
+        return ", caFile: " + pki->ca.string() + ", certFile: " + pki->client_cert.string() +
+               ", keyFile: " + pki->client_key.string();
+    }
+    [[nodiscard]] std::string node_config() const {
+        return "mqtt: {url: \"" + broker->url() +
+               "\", reconnect: {initial: 200ms, max: 1s}, metricsInterval: 0s" + node_keys() +
+               "}\n";
+    }
+    [[nodiscard]] manifests::MqttConfig client_config() const {
+        manifests::MqttConfig config;
+        manifests::BrokerUrl url;
+        manifests::parse_broker_url(broker->url(), url);
+        config.urls.push_back(url);
+        if (pki) {
+            config.ca_file = pki->ca.string();
+            config.cert_file = pki->client_cert.string();
+            config.key_file = pki->client_key.string();
+        }
+        return config;
+    }
+};
+
+Link plain_link() {
+    return {"plain TCP", nullptr, std::make_unique<Broker>()};
+}
+
+// A broker whose only listener is TLS with client certificates required, as a fleet is run.
+Link tls_link() {
+    if (!program_exists("openssl")) {
+        std::fprintf(stderr, "fleet-bench: the TLS rows need the openssl CLI\n");
+        std::exit(1);
+    }
+    Link link{"TLS", std::make_unique<Pki>("IP:127.0.0.1,DNS:localhost"), nullptr};
+    const Pki& pki = *link.pki;
+    link.broker =
+        std::make_unique<Broker>(BrokerTls{pki.ca, pki.cert, pki.key, true, pki.client_args()});
+    return link;
 }
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Reads acks until `done` says so (given each ack as JSON) or 60 s pass; false on timeout.
+// Reads acks until `done` says so (given each ack as JSON); false once `stall` passed without
+// a message that `done` counted as progress (it returns true or grows what it counts).
 template <class Done>
-bool follow_acks(telemetry::mqtt::FleetClient& client, Done done) {
-    auto end = Clock::now() + std::chrono::seconds(60);
+bool follow_acks(telemetry::mqtt::FleetClient& client, Done done,
+                 std::chrono::seconds stall = std::chrono::seconds(60)) {
+    auto end = Clock::now() + stall;
     while (Clock::now() < end) {
         auto message = client.next(std::chrono::milliseconds(100));
         if (!message) continue;
         auto ack = nlohmann::json::parse(message->payload, nullptr, false);
-        if (!ack.is_discarded() && done(ack)) return true;
+        if (ack.is_discarded()) continue;
+        if (done(ack)) return true;
+        end = Clock::now() + stall;
     }
     return false;
 }
 
-void print(const char* row, const bench::Spread& s) {
-    std::printf("%-34s %5zu  %8.2f  %8.2f  %8.2f  %8.2f\n", row, s.count, s.min, s.median, s.p90,
-                s.max);
+void print(const std::string& row, const bench::Spread& s) {
+    std::printf("%-40s %5zu  %8.2f  %8.2f  %8.2f  %8.2f\n", row.c_str(), s.count, s.min, s.median,
+                s.p90, s.max);
 }
 
-std::unique_ptr<telemetry::mqtt::FleetClient> connect(const Broker& broker) {
-    manifests::MqttConfig config;
-    manifests::BrokerUrl url;
-    manifests::parse_broker_url(broker.url(), url);
-    config.urls.push_back(url);
-    auto client = telemetry::mqtt::FleetClient::connect(config, "fleet-bench",
+std::unique_ptr<telemetry::mqtt::FleetClient> connect(const Link& link) {
+    auto client = telemetry::mqtt::FleetClient::connect(link.client_config(), "fleet-bench",
                                                         std::chrono::milliseconds(10000));
     if (!client) {
         std::fprintf(stderr, "fleet-bench: %s\n", client.error().describe().c_str());
@@ -91,18 +152,39 @@ std::unique_ptr<telemetry::mqtt::FleetClient> connect(const Broker& broker) {
     return std::move(*client);
 }
 
-int push_rounds(const Broker& broker, int rounds) {
-    Daemon daemon(node_config(broker), "{id: bench-0, groups: [bench]}");
+// What the idle daemon holds: its PSS, RSS and private memory (smaps_rollup), its PSS by
+// mapping (smaps), its threads. A library's pages shared with other processes count in PSS by
+// their share, so PSS depends on what else runs; private memory does not.
+struct Idle {
+    long pss_kib = 0, rss_kib = 0, private_kib = 0, dirty_kib = 0;
+    bench::PssBreakdown breakdown;
+    long threads = 0;
+};
+
+Idle idle_of(pid_t pid) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    const std::string rollup = read_text_file(proc + "/smaps_rollup");
+    return {rollup_kib(rollup, "Pss"),
+            rollup_kib(rollup, "Rss"),
+            rollup_kib(rollup, "Private_Clean") + rollup_kib(rollup, "Private_Dirty"),
+            rollup_kib(rollup, "Private_Dirty"),
+            bench::pss_breakdown(read_text_file(proc + "/smaps")),
+            threads_of(pid)};
+}
+
+// The push rounds over one link, then the daemon idle with 10 workloads; nullopt on failure.
+std::optional<Idle> push_rounds(const Link& link, int rounds) {
+    Daemon daemon(link.node_config(), "{id: bench-0, groups: [bench]}", kLogLevel);
     daemon.start();
-    auto client = connect(broker);
+    auto client = connect(link);
     const std::string node = "edgevisor/v1/nodes/bench-0/";
-    if (!client->subscribe({node + "ack"})) return 1;
+    if (!client->subscribe({node + "ack"})) return std::nullopt;
     std::vector<double> received, applied;
     for (int round = 1; round <= rounds; ++round) {
         auto start = Clock::now();
         double got = 0;
         if (!client->publish(node + "desired", document(round, "w" + std::to_string(round)), true))
-            return 1;
+            return std::nullopt;
         bool ok = follow_acks(*client, [&](const nlohmann::json& ack) {
             if (ack["revision"] != round) return false;
             if (ack["status"] == "RECEIVED") got = ms_since(start);
@@ -112,51 +194,164 @@ int push_rounds(const Broker& broker, int rounds) {
             return true;
         });
         if (!ok) {
-            std::fprintf(stderr, "fleet-bench: revision %d was not applied:\n%s\n", round,
-                         daemon.daemon_output().c_str());
-            return 1;
+            std::fprintf(stderr, "fleet-bench: %s: revision %d was not applied:\n%s\n", link.name,
+                         round, daemon.daemon_output().c_str());
+            return std::nullopt;
         }
     }
-    print("push -> RECEIVED (persisted)", bench::summarize(received));
-    print("push -> APPLIED (new one running)", bench::summarize(applied));
+    print(std::string("push -> RECEIVED (persisted), ") + link.name, bench::summarize(received));
+    print(std::string("push -> APPLIED (running), ") + link.name, bench::summarize(applied));
     // Idle memory: connected, ten workloads, nothing happening for a second.
     const std::uint64_t ten = rounds + 1;
-    if (!client->publish(node + "desired", document(ten, "idle", 10), true)) return 1;
+    if (!client->publish(node + "desired", document(ten, "idle", 10), true)) return std::nullopt;
     if (!follow_acks(*client, [&](const nlohmann::json& ack) {
             return ack["revision"] == ten && ack["status"] == "APPLIED";
         }))
-        return 1;
+        return std::nullopt;
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    std::printf("edgevisord PSS, MQTT connected (no TLS), 10 workloads: %ld KiB\n",
-                pss_kib(daemon.pid()));
+    Idle idle = idle_of(daemon.pid());
     daemon.stop();
-    return 0;
+    return idle;
 }
 
-int fan_out(const Broker& broker, int nodes, int rounds) {
+// The same daemon without an mqtt section, its 10 workloads from a manifest file: what the
+// fleet channel adds.
+std::optional<Idle> idle_without_mqtt() {
+    Daemon daemon("", "{id: bench-local}", kLogLevel);
+    std::string many;
+    for (int i = 0; i < 10; ++i)
+        many += (i ? "---\n" : "") +
+                workload_yaml("idle-" + std::to_string(i),
+                              "  command: [/bin/sleep, \"1000\"]\n  stopTimeout: 5s\n"
+                              "  isolation: {init: true}\n");
+    daemon.write_manifest("idle.yaml", many);
+    daemon.start();
+    if (!daemon.wait_for([](const Json& s) { return s.value("summary", "") == "10 running"; },
+                         60s)) {
+        std::fprintf(stderr, "fleet-bench: 10 local workloads did not run:\n%s\n",
+                     daemon.daemon_output().c_str());
+        return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    Idle idle = idle_of(daemon.pid());
+    daemon.stop();
+    return idle;
+}
+
+// PSS side by side, by kind of mapping, largest (in the last column) first, with a file's
+// code, read-only and data parts under it when it is large; kinds under 32 KiB everywhere are
+// summed in one row.
+void print_memory(const std::vector<std::pair<std::string, Idle>>& columns) {
+    std::printf("\nedgevisord idle, 10 workloads, 1 s after the last change     (KiB)\n%-40s", "");
+    for (const auto& [label, idle] : columns) std::printf(" %10s", label.c_str());
+    auto row = [&](const std::string& name, auto value) {
+        std::printf("\n%-40s", name.c_str());
+        for (const auto& column : columns) std::printf(" %10ld", value(column.second));
+    };
+    row("PSS (smaps_rollup)", [](const Idle& i) { return i.pss_kib; });
+    row("RSS", [](const Idle& i) { return i.rss_kib; });
+    row("private (Private_Clean + Private_Dirty)", [](const Idle& i) { return i.private_kib; });
+    // Clean pages (code, read-only data) can be dropped and read again under memory pressure;
+    // dirty ones (heap, stacks, relocated tables) cannot without swap.
+    row("  of which dirty", [](const Idle& i) { return i.dirty_kib; });
+    row("threads", [](const Idle& i) { return i.threads; });
+    std::set<std::string> kinds;
+    for (const auto& column : columns)
+        for (const auto& entry : column.second.breakdown.kib) kinds.insert(entry.first);
+    auto of = [](const Idle& idle, const std::string& kind) {
+        auto it = idle.breakdown.kib.find(kind);
+        return it == idle.breakdown.kib.end() ? 0L : it->second;
+    };
+    const Idle& last = columns.back().second;
+    std::vector<std::string> order(kinds.begin(), kinds.end());
+    std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+        return of(last, a) > of(last, b);
+    });
+    std::vector<long> rest(columns.size(), 0);
+    int small = 0;
+    for (const auto& kind : order) {
+        bool large = false;
+        for (const auto& column : columns) large = large || of(column.second, kind) >= 32;
+        if (!large) {
+            for (std::size_t c = 0; c < columns.size(); ++c) rest[c] += of(columns[c].second, kind);
+            ++small;
+            continue;
+        }
+        row("  " + kind, [&](const Idle& i) { return of(i, kind); });
+        auto parts = last.breakdown.parts.find(kind);
+        if (of(last, kind) < 256 || parts == last.breakdown.parts.end()) continue;
+        for (const auto& [perms, kib] : parts->second)
+            row("    " + perms, [&, perms = perms](const Idle& i) {
+                auto p = i.breakdown.parts.find(kind);
+                if (p == i.breakdown.parts.end()) return 0L;
+                auto v = p->second.find(perms);
+                return v == p->second.end() ? 0L : v->second;
+            });
+    }
+    std::printf("\n%-40s", ("  the other " + std::to_string(small) + " kinds").c_str());
+    for (long r : rest) std::printf(" %10ld", r);
+    std::printf("\n");
+}
+
+// Progress for a person waiting: rewritten in place on a terminal, a line every 5 s otherwise.
+class Progress {
+  public:
+    explicit Progress(std::string what) : what_(std::move(what)), tty_(::isatty(2) != 0) {}
+    void show(std::size_t done, std::size_t of, bool force = false) {
+        const auto now = Clock::now();
+        if (!force && !tty_ && now - last_ < std::chrono::seconds(5)) return;
+        if (!force && tty_ && done == shown_) return;
+        last_ = now;
+        shown_ = done;
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s%s: %zu/%zu (%.1f s)%s", tty_ ? "\r" : "", what_.c_str(), done, of,
+                     ms_since(start_) / 1000, tty_ && !force ? "" : "\n");
+    }
+    [[nodiscard]] double seconds() const { return ms_since(start_) / 1000; }
+
+  private:
+    std::string what_;
+    bool tty_;
+    Clock::time_point start_ = Clock::now(), last_{};
+    std::size_t shown_ = static_cast<std::size_t>(-1);
+};
+
+int fan_out(const Link& link, int nodes, int rounds) {
+    auto client = connect(link);
+    if (!client->subscribe({"edgevisor/v1/nodes/+/ack", "edgevisor/v1/nodes/+/status"})) return 1;
     std::vector<std::unique_ptr<Daemon>> daemons;
     for (int i = 0; i < nodes; ++i) {
         daemons.push_back(std::make_unique<Daemon>(
-            node_config(broker), "{id: fan-" + std::to_string(i) + ", groups: [fan]}"));
+            link.node_config(), "{id: fan-" + std::to_string(i) + ", groups: [fan]}", kLogLevel));
         daemons.back()->start();
     }
-    auto client = connect(broker);
-    if (!client->subscribe({"edgevisor/v1/nodes/+/ack", "edgevisor/v1/nodes/+/status"})) return 1;
-    // Every node online first, so that what is timed is the push, not the daemons' start.
+    // Every node online first, so that what is timed is the push, not the daemons' start. The
+    // wait ends when no node came online for 60 s (a fixed total would be wrong for some N).
     std::set<std::string> online;
-    auto end = Clock::now() + std::chrono::seconds(120);
-    while (online.size() < static_cast<std::size_t>(nodes) && Clock::now() < end)
+    Progress progress("fan-out: daemons online");
+    auto stalled = Clock::now() + std::chrono::seconds(60);
+    while (online.size() < static_cast<std::size_t>(nodes) && Clock::now() < stalled) {
+        progress.show(online.size(), nodes);
         if (auto m = client->next(std::chrono::milliseconds(100))) {
             auto status = nlohmann::json::parse(m->payload, nullptr, false);
-            if (!status.is_discarded() && status.value("state", "") == "online")
-                online.insert(status.value("node", ""));
+            if (!status.is_discarded() && status.value("state", "") == "online" &&
+                online.insert(status.value("node", "")).second)
+                stalled = Clock::now() + std::chrono::seconds(60);
         }
+    }
+    progress.show(online.size(), nodes, true);
     if (online.size() < static_cast<std::size_t>(nodes)) {
         std::fprintf(stderr, "fleet-bench: only %zu of %d nodes came online\n", online.size(),
                      nodes);
+        for (int i = 0; i < nodes; ++i)
+            if (!online.contains("fan-" + std::to_string(i)))
+                std::fprintf(stderr, "fan-%d (pid %d):\n%s\n", i, daemons[i]->pid(),
+                             daemons[i]->daemon_output().c_str());
         return 1;
     }
-    std::vector<double> all;
+    std::printf("%d daemons started and online (MQTT status) in %.1f s\n", nodes,
+                progress.seconds());
+    std::vector<double> all, first;
     for (int round = 1; round <= rounds; ++round) {
         std::set<std::string> done;
         auto start = Clock::now();
@@ -164,8 +359,9 @@ int fan_out(const Broker& broker, int nodes, int rounds) {
                              document(round, "w" + std::to_string(round)), true))
             return 1;
         bool ok = follow_acks(*client, [&](const nlohmann::json& ack) {
-            if (ack["revision"] == round && ack["status"] == "APPLIED")
-                done.insert(ack.value("node", ""));
+            if (ack["revision"] == round && ack["status"] == "APPLIED" &&
+                done.insert(ack.value("node", "")).second && done.size() == 1)
+                first.push_back(ms_since(start));
             return done.size() == static_cast<std::size_t>(nodes);
         });
         if (!ok) {
@@ -175,9 +371,10 @@ int fan_out(const Broker& broker, int nodes, int rounds) {
         }
         all.push_back(ms_since(start));
     }
-    char row[64];
-    std::snprintf(row, sizeof row, "group push -> %d nodes APPLIED", nodes);
-    print(row, bench::summarize(all));
+    print("group push -> first node APPLIED", bench::summarize(first));
+    print("group push -> all " + std::to_string(nodes) + " nodes APPLIED", bench::summarize(all));
+    // Stopped together: one after another, each waiting for its workload, takes N times as long.
+    for (auto& d : daemons) ::kill(d->pid(), SIGTERM);
     for (auto& d : daemons) d->stop();
     return 0;
 }
@@ -185,18 +382,26 @@ int fan_out(const Broker& broker, int nodes, int rounds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"edgevisor-fleet-bench: push latency and group fan-out over MQTT"};
+    CLI::App app{"edgevisor-fleet-bench: push latency, group fan-out and idle memory over MQTT"};
     int rounds = 30, nodes = 10, fan_rounds = 5;
-    app.add_option("-n", rounds, "push rounds");
-    app.add_option("--nodes", nodes, "daemons in the fan-out group");
+    app.add_option("-n", rounds, "push rounds (over plain TCP, then over TLS)");
+    app.add_option("--nodes", nodes, "daemons in the fan-out group")->check(CLI::Range(1, 500));
     app.add_option("--fan-rounds", fan_rounds, "group pushes");
     CLI11_PARSE(app, argc, argv);
     require_root();
     std::printf("load average before: %s", read_text_file("/proc/loadavg").c_str());
-    std::printf("%-34s %5s  %8s  %8s  %8s  %8s   (ms)\n", "", "n", "min", "median", "p90", "max");
-    Broker broker;
-    if (int rc = push_rounds(broker, rounds); rc != 0) return rc;
-    if (int rc = fan_out(broker, nodes, fan_rounds); rc != 0) return rc;
+    std::printf("%-40s %5s  %8s  %8s  %8s  %8s   (ms)\n", "", "n", "min", "median", "p90", "max");
+    Link plain = plain_link();
+    Link tls = tls_link();
+    auto local_idle = idle_without_mqtt();
+    if (!local_idle) return 1;
+    auto plain_idle = push_rounds(plain, rounds);
+    if (!plain_idle) return 1;
+    auto tls_idle = push_rounds(tls, rounds);
+    if (!tls_idle) return 1;
+    tls.broker.reset();
+    if (int rc = fan_out(plain, nodes, fan_rounds); rc != 0) return rc;
+    print_memory({{"no MQTT", *local_idle}, {"plain TCP", *plain_idle}, {"TLS", *tls_idle}});
     std::printf("load average after: %s", read_text_file("/proc/loadavg").c_str());
     return 0;
 }

@@ -51,15 +51,8 @@ std::string workload_yaml(const std::string& name, const std::string& spec_lines
            spec_lines;
 }
 
-namespace {
-// A section the extra config gives itself (a second one would be a config error).
-bool has_section(const std::string& config, const std::string& section) {
-    return config.starts_with(section + ":") ||
-           config.find("\n" + section + ":") != std::string::npos;
-}
-}  // namespace
-
-Daemon::Daemon(const std::string& extra_config, const std::string& node) {
+Daemon::Daemon(const std::string& extra_config, const std::string& node,
+               const std::string& log_level) {
     static std::atomic<int> counter{0};
     char templ[] = "/tmp/edgevisord-test.XXXXXX";
     dir_ = ::mkdtemp(templ);
@@ -74,7 +67,7 @@ Daemon::Daemon(const std::string& extra_config, const std::string& node) {
                                 << "cgroup: {allowMissingControllers: true, layout: standalone, "
                                    "subtree: "
                                 << subtree_ << "}\n"
-                                << (has_section(extra_config, "log") ? "" : "log: {level: debug}\n")
+                                << "log: {level: " << log_level << "}\n"
                                 << extra_config;
 }
 

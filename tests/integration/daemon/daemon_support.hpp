@@ -22,9 +22,12 @@ using namespace std::chrono_literals;
 class Daemon {
   public:
     // extra_config: YAML lines appended to the NodeConfig document (e.g. "supervisor: {...}");
-    // node: the node section's flow map (several daemons of one fleet need their own ids).
+    // node: the node section's flow map (several daemons of one fleet need their own ids);
+    // log_level: log.level (tests read debug lines; a benchmark wants the shipped info). Not
+    // in extra_config: the config reader takes the first of two `log` keys without a word.
     explicit Daemon(const std::string& extra_config = "",
-                    const std::string& node = "{id: test-node}");
+                    const std::string& node = "{id: test-node}",
+                    const std::string& log_level = "debug");
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

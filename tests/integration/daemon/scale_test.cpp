@@ -51,7 +51,7 @@ std::string soft_open_files(std::int64_t pid) {
 
 TEST_CASE("1000 sleeping workloads converge, and the daemon stops them all and exits 0") {
     require_root();
-    Daemon d("log: {level: info}\n");
+    Daemon d("", "{id: test-node}", "info");
     d.set_open_files_soft(1024);
     d.write_manifest("many.yaml", sleepers(1000, "w"));
     d.start();
@@ -73,7 +73,7 @@ TEST_CASE("1000 sleeping workloads converge, and the daemon stops them all and e
 
 TEST_CASE("a stopped fd holder does not stall the daemon, and gets every pipe once it runs again") {
     require_root();
-    Daemon d("log: {level: info}\n");
+    Daemon d("", "{id: test-node}", "info");
     d.start();
     REQUIRE(d.wait_for([](const Json& s) { return s.value("ready", false); }));
     pid_t holder = d.fd_holder_pid();
