@@ -70,12 +70,7 @@ TEST_CASE("e2e: busctl monitor sees PropertiesChanged when edgectl restarts a wo
     Node node;
     Background monitor(
         {"busctl", "--address=" + node.bus.address(), "monitor", "org.edgevisor.Supervisor1"});
-    for (int i = 0; i < 100; ++i) {
-        node.edgectl({"list"});
-        if (has(monitor.read_until("Member=ListWorkloads", std::chrono::seconds(1)),
-                "Member=ListWorkloads"))
-            break;
-    }
+    node.wait_until_seen(monitor);
     const auto before =
         nlohmann::json::parse(node.edgectl({"show", "sensor-reader", "-o", "json"}).out)["pid"];
     auto restart = node.edgectl({"restart", "sensor-reader"});
@@ -188,7 +183,31 @@ TEST_CASE("e2e: edgectl status shows the node's figures and layer conflicts, as 
     // outside any D-Bus call): api wins over files, and edgectl says so.
     const auto api_file = node.file("web.yaml", sleeper("web"));
     REQUIRE(node.edgectl({"apply", api_file.string()}).code == 0);
+    Background monitor(
+        {"busctl", "--address=" + node.bus.address(), "monitor", "org.edgevisor.Supervisor1"});
+    node.wait_until_seen(monitor);
+    const std::size_t mark = monitor.read_until("", std::chrono::seconds(0)).size();
     node.daemon.write_manifest("web.yaml", sleeper("web"));
+    // Announced as it happens: a PropertiesChanged of the manager object (not of a workload)
+    // that names Conflicts, among the messages busctl printed after the file was written.
+    auto announced = [&](const std::string& text) {
+        const std::string start = "\u2023 Type=";
+        for (auto at = text.find(start, mark); at != std::string::npos;) {
+            const auto next = text.find(start, at + start.size());
+            const std::string message = text.substr(at, next - at);
+            if (has(message, "Member=PropertiesChanged") &&
+                has(message, "Path=/org/edgevisor/Supervisor1 ") &&
+                has(message, "STRING \"Conflicts\";"))
+                return true;
+            at = next;
+        }
+        return false;
+    };
+    std::string seen;
+    for (int i = 0; i < 20 && !announced(seen); ++i)
+        seen = monitor.read_until("(never printed)", std::chrono::seconds(1));
+    INFO(seen.substr(mark));
+    CHECK(announced(seen));
     const std::string line = "conflict: web: api (" + api_file.string() +
                              ":1:1) wins over files (" + node.daemon.manifest_path("web.yaml") +
                              ":1:1)\n";

@@ -18,6 +18,10 @@ inline std::string sleeper(const std::string& name) {
                                    "  isolation: {init: true}\n");
 }
 
+inline bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
 // A private bus and edgevisord on it, with `admin_group` as dbus.adminGroup and `extra_config`
 // (YAML lines) added to its node config.
 struct Node {
@@ -49,15 +53,21 @@ struct Node {
         }
         return false;
     }
+    // Until `monitor` (busctl monitor of the service) prints what it sees: it shows edgectl's
+    // ListWorkloads call.
+    void wait_until_seen(Background& monitor) const {
+        for (int i = 0; i < 100; ++i) {
+            edgectl({"list"});
+            if (has(monitor.read_until("Member=ListWorkloads", std::chrono::seconds(1)),
+                    "Member=ListWorkloads"))
+                return;
+        }
+    }
     std::filesystem::path file(const std::string& name, const std::string& text) const {
         auto path = bus.dir() / name;
         write_text(path, text);
         return path;
     }
 };
-
-inline bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 }  // namespace edgevisor::testing
