@@ -14,12 +14,16 @@
 // Not a test: nothing asserts a time.
 //
 //   edgevisor-fleet-bench [-n ROUNDS] [--nodes N] [--fan-rounds R] (as root)
+#include <signal.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -319,6 +323,7 @@ class Progress {
 int fan_out(const Link& link, int nodes, int rounds) {
     auto client = connect(link);
     if (!client->subscribe({"edgevisor/v1/nodes/+/ack", "edgevisor/v1/nodes/+/status"})) return 1;
+    Progress progress("fan-out: daemons online");
     std::vector<std::unique_ptr<Daemon>> daemons;
     for (int i = 0; i < nodes; ++i) {
         daemons.push_back(std::make_unique<Daemon>(
@@ -328,7 +333,6 @@ int fan_out(const Link& link, int nodes, int rounds) {
     // Every node online first, so that what is timed is the push, not the daemons' start. The
     // wait ends when no node came online for 60 s (a fixed total would be wrong for some N).
     std::set<std::string> online;
-    Progress progress("fan-out: daemons online");
     auto stalled = Clock::now() + std::chrono::seconds(60);
     while (online.size() < static_cast<std::size_t>(nodes) && Clock::now() < stalled) {
         progress.show(online.size(), nodes);
