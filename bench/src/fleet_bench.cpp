@@ -7,10 +7,12 @@
 //            publish -> APPLIED (the new workload's exec succeeded and the old one is gone).
 //            Run twice: over plain TCP, then over mutual TLS (a second broker whose only
 //            listener is TLS with client certificates required; certificates made at run time
-//            with the openssl CLI by the tests' Pki). After each, the daemon's idle PSS with
-//            10 workloads, and where it goes (/proc/PID/smaps by mapping), side by side.
-//   fan-out: N daemons in one group (plain TCP); one group push, time until every node sent
-//            APPLIED.
+//            with the openssl CLI by the tests' Pki).
+//   memory:  after each link's rounds, and for the daemon without an mqtt section, its idle
+//            PSS, RSS and private memory with 10 workloads and where the PSS goes
+//            (/proc/PID/smaps by mapping), side by side.
+//   fan-out: N daemons in one group (plain TCP), started together with progress on stderr;
+//            one group push, time until the first and until every node sent APPLIED.
 // Not a test: nothing asserts a time.
 //
 //   edgevisor-fleet-bench [-n ROUNDS] [--nodes N] [--fan-rounds R] (as root)
