@@ -80,10 +80,12 @@ struct Link {
     const char* name;  // "plain TCP", "TLS"
     std::unique_ptr<Pki> pki;
     std::unique_ptr<Broker> broker;
+    std::filesystem::path node_ca = {};  // the daemons' caFile when not the Pki's CA
 
     [[nodiscard]] std::string node_keys() const {
         if (!pki) return "";
-        return ", caFile: " + pki->ca.string() + ", certFile: " + pki->client_cert.string() +
+        return ", caFile: " + (node_ca.empty() ? pki->ca : node_ca).string() +
+               ", certFile: " + pki->client_cert.string() +
                ", keyFile: " + pki->client_key.string();
     }
     [[nodiscard]] std::string node_config() const {
@@ -205,8 +207,11 @@ std::optional<Idle> push_rounds(const Link& link, int rounds) {
             return std::nullopt;
         }
     }
-    print(std::string("push -> RECEIVED (persisted), ") + link.name, bench::summarize(received));
-    print(std::string("push -> APPLIED (running), ") + link.name, bench::summarize(applied));
+    if (rounds > 0) {
+        print(std::string("push -> RECEIVED (persisted), ") + link.name,
+              bench::summarize(received));
+        print(std::string("push -> APPLIED (running), ") + link.name, bench::summarize(applied));
+    }
     // Idle memory: connected, ten workloads, nothing happening for a second.
     const std::uint64_t ten = rounds + 1;
     if (!client->publish(node + "desired", document(ten, "idle", 10), true)) return std::nullopt;
@@ -241,6 +246,22 @@ std::optional<Idle> idle_without_mqtt() {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     Idle idle = idle_of(daemon.pid());
     daemon.stop();
+    return idle;
+}
+
+// The TLS link again with the node's caFile holding the fleet's CA and then the system's bundle,
+// as a node whose caFile names a bundle (Paho loads the same bundle when caFile is not set:
+// SSL_CTX_set_default_verify_paths): what the CA store costs. nullopt when there is no bundle.
+std::optional<Idle> idle_with_bundle(Link& tls) {
+    const std::filesystem::path system = "/etc/ssl/certs/ca-certificates.crt";
+    if (!path_exists(system)) {
+        std::fprintf(stderr, "fleet-bench: no %s: no CA bundle column\n", system.c_str());
+        return std::nullopt;
+    }
+    tls.node_ca = tls.pki->dir / "bundle.pem";
+    write_file(tls.node_ca, read_file(tls.pki->ca) + read_file(system));
+    auto idle = push_rounds(tls, 0);
+    tls.node_ca.clear();
     return idle;
 }
 
@@ -405,9 +426,13 @@ int main(int argc, char** argv) {
     if (!plain_idle) return 1;
     auto tls_idle = push_rounds(tls, rounds);
     if (!tls_idle) return 1;
+    auto bundle_idle = idle_with_bundle(tls);
     tls.broker.reset();
     if (int rc = fan_out(plain, nodes, fan_rounds); rc != 0) return rc;
-    print_memory({{"no MQTT", *local_idle}, {"plain TCP", *plain_idle}, {"TLS", *tls_idle}});
+    std::vector<std::pair<std::string, Idle>> columns{
+        {"no MQTT", *local_idle}, {"plain TCP", *plain_idle}, {"TLS", *tls_idle}};
+    if (bundle_idle) columns.emplace_back("TLS+bundle", *bundle_idle);
+    print_memory(columns);
     std::printf("load average after: %s", read_text_file("/proc/loadavg").c_str());
     return 0;
 }
