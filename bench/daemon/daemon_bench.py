@@ -100,10 +100,16 @@ class Daemon:
         fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
         return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
-    def pss_kb(self):
+    def pss_kb(self, key="Pss:"):
         for line in open(f"/proc/{self.proc.pid}/smaps_rollup"):
-            if line.startswith("Pss:"):
+            if line.startswith(key):
                 return int(line.split()[1])
+
+    def pss_split(self):
+        """PSS, and its anonymous part (heap, stacks, relocated data: the daemon's own) and its
+        file part (code and read-only data, shared with every process that maps the same file,
+        and clean: the kernel can reclaim it under memory pressure and read it back)."""
+        return self.pss_kb(), self.pss_kb("Pss_Anon:"), self.pss_kb("Pss_File:")
 
     def reconcile_lines(self):
         return re.findall(r"reconcile: (\d+) desired, (\d+) steps, planned in (\d+) us",
@@ -197,6 +203,9 @@ def edgectl_launch_cpu(n=100):
 
 
 print(f"edgevisord benchmarks, {rounds} rounds, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}")
+if "--converge-only" in sys.argv:
+    case("cold converge, 1000 sleeping workloads (s)", converge(1000))
+    sys.exit(0)
 if "--launch-cpu-only" in sys.argv:
     case("launch CPU from the daemon, /bin/true (ms)", daemon_launch_cpu())
     case("launch CPU of edgectl run, /bin/true (ms)", edgectl_launch_cpu())
@@ -216,10 +225,11 @@ d0.close()
 d10 = Daemon(10)
 d10.wait_running(10)
 time.sleep(1)
-pss10 = d10.pss_kb()
+pss10, anon10, file10 = d10.pss_split()
 d10.close()
 pss1000 = median([n[2] for n in noop])
 print(f"{'idle PSS, 0 / 10 / 1000 workloads (KB)':45} {pss0} / {pss10} / {pss1000}")
+print(f"{'idle PSS with 10: anonymous + file (KB)':45} {anon10} + {file10}")
 print(f"{'memory per workload, 0 -> 1000 (KB)':45} {(pss1000 - pss0) / 1000:.1f}")
 case("launch CPU from the daemon, /bin/true (ms)", daemon_launch_cpu())
 case("launch CPU of edgectl run, /bin/true (ms)", edgectl_launch_cpu())
