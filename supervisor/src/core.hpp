@@ -92,9 +92,12 @@ class Core final : public Supervisor {
     void start_failed(Unit& unit, const Error& error);
     void announce_ready();
     void on_exit(Unit& unit);
+    void close_run(Unit& unit, bool success);  // on_exit after the status is known
     void end_run(Unit& unit, bool success);
     void send_stop(Unit& unit);
     void kill(Unit& unit);
+    void arm_kill_check(Unit& unit, int check);
+    void check_killed(Unit& unit, int check);
     void arm_backoff(Unit& unit);
     void kill_leftovers(Unit& unit, bool remove_cgroup);
     void release_id_ranges();

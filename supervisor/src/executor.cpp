@@ -1,6 +1,7 @@
 // What each Action of the lifecycle table does: launch, signal, kill, arm timers, clean up.
 // Nothing here waits for a process: exits arrive as pidfd events, grace periods and backoffs
 // are timer deadlines.
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 
 #include "core.hpp"
 #include "edgevisor/health/dependencies.hpp"
@@ -33,6 +35,37 @@ std::string describe_status(int status) {
         return std::string("killed by SIG") + (abbrev != nullptr ? abbrev : "?");
     }
     return "ended (status " + std::to_string(status) + ")";
+}
+
+// After cgroup.kill, when to look at a workload whose main process is not reported ended yet,
+// and again after that. The kernel reports a killed pid namespace init ended only once every
+// process of its namespace is reaped, but takes it out of its cgroup before it waits for them:
+// a process that entered the namespace from outside (setns, then fork) is reaped by its own
+// parent, maybe never, and its zombie holds the init's exit back for as long. The cgroup then
+// says it: empty (or removed, as systemd removes a stopped scope's cgroups) is the end of the run.
+constexpr auto kKillCheck = std::chrono::seconds(5);
+// A cgroup that still has processes after the kill is reported at the first check and then
+// every this many checks (30 s).
+constexpr int kKillReportEvery = 6;
+
+// "state D, in zap_pid_ns_processes": what a process is doing, from /proc (for the log).
+std::string describe_process(pid_t pid) {
+    std::string base = "/proc/" + std::to_string(pid);
+    std::ifstream stat_file(base + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // The command name (field 2) may hold spaces and parentheses: the state follows the last ')'.
+    auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) return "gone from /proc";
+    std::string out = std::string("state ") + stat[close + 2];
+    std::ifstream wchan_file(base + "/wchan");
+    std::string wchan;
+    if (wchan_file >> wchan && wchan != "0") out += ", in " + wchan;
+    return out;
+}
+
+bool readable(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -199,6 +232,10 @@ void Core::on_exit(Unit& unit) {
     } else {
         unit.last_exit = status.error().describe();
     }
+    close_run(unit, success);
+}
+
+void Core::close_run(Unit& unit, bool success) {
     if (unit.cgroup) {
         if (auto stats = unit.cgroup->stats();
             stats && stats->memory_events && stats->memory_events->oom_kill > 0) {
@@ -266,6 +303,54 @@ void Core::kill(Unit& unit) {
     } else if (unit.process.pidfd) {
         ::syscall(SYS_pidfd_send_signal, unit.process.pidfd.get(), SIGKILL, nullptr, 0);
     }
+    // The exit normally arrives as the pidfd event; the check makes sure the stop ends anyway.
+    arm_kill_check(unit, 1);
+}
+
+void Core::arm_kill_check(Unit& unit, int check) {
+    unit.timer = loop_.add_timer(EventLoop::now() + kKillCheck, [this, &unit, check] {
+        check_killed(unit, check);
+        return Status{};
+    });
+}
+
+void Core::check_killed(Unit& unit, int check) {
+    if (unit.state != State::stop_kill || !unit.process.pidfd) return;
+    auto after = std::chrono::duration_cast<std::chrono::seconds>(kKillCheck * check).count();
+    // Ended, and the loop dispatches its exit next.
+    if (readable(unit.process.pidfd.get())) return arm_kill_check(unit, check + 1);
+    std::optional<bool> populated;  // unknown without a cgroup (killed through the pidfd)
+    if (unit.cgroup) {
+        auto state = unit.cgroup->state();
+        if (state)
+            populated = state->populated;
+        else if (state.error().code == ENOENT || state.error().code == ENODEV)
+            populated = false;  // removed: only an empty cgroup can be
+        else
+            log::warn("{}: {}", unit.name(), state.error().describe());
+    }
+    std::string main =
+        "pid " + std::to_string(unit.process.pid) + ", " + describe_process(unit.process.pid);
+    if (populated == false) {
+        log::warn(
+            "{}: its cgroup is empty {} s after the kill but its main process ({}) is not "
+            "reported ended: counted as stopped",
+            unit.name(), after, main);
+        unit.exit_source.reset();
+        stop_health(unit);
+        unit.last_exit = "killed (its cgroup emptied; the main process was not reported ended)";
+        return close_run(unit, false);
+    }
+    if (check % kKillReportEvery == 1) {
+        std::string procs;
+        if (unit.cgroup)
+            if (auto pids = unit.cgroup->procs(); pids)
+                for (pid_t pid : *pids)
+                    procs += " pid " + std::to_string(pid) + " (" + describe_process(pid) + ")";
+        log::warn("{}: still not ended {} s after the kill: main process {}; in its cgroup:{}",
+                  unit.name(), after, main, procs.empty() ? " nothing listed" : procs);
+    }
+    arm_kill_check(unit, check + 1);
 }
 
 void Core::arm_backoff(Unit& unit) {

@@ -17,7 +17,8 @@ enum class State : std::uint8_t {
     starting,     // launch in progress
     running,      // the main process runs
     stop_signal,  // stop requested: stopSignal sent, grace period (stopTimeout) running
-    stop_kill,    // grace over: cgroup.kill sent, waiting for the main process to end
+    stop_kill,    // grace over: cgroup.kill sent, waiting for the main process to end (or its
+                  // cgroup to be empty, executor.cpp kKillCheck)
     exited,       // ended successfully and the policy does not restart it
     failed,       // ended with a failure and the policy does not restart it
     stopped,      // stopped because it was asked to (or removed, or replaced)
