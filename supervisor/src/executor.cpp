@@ -100,6 +100,9 @@ void Core::perform(Unit& unit, Action action) {
 }
 
 void Core::check_deps(Unit& unit) {
+    // Not wanted any more, its stop waiting for a dependent's (down_deferred): its backoff timer
+    // brought it here, and it stays down until that stop comes.
+    if (!unit.want_up) return;
     auto lookup = [this](std::string_view name) {
         health::DependencyState state;
         const Unit* other = find(name);
@@ -316,6 +319,8 @@ void Core::arm_kill_check(Unit& unit, int check) {
 
 void Core::check_killed(Unit& unit, int check) {
     if (unit.state != State::stop_kill || !unit.process.pidfd) return;
+    // Still setting itself up (launch): its report, not its cgroup, says when it has ended.
+    if (unit.start_report) return arm_kill_check(unit, check + 1);
     auto after = std::chrono::duration_cast<std::chrono::seconds>(kKillCheck * check).count();
     // Ended, and the loop dispatches its exit next.
     if (readable(unit.process.pidfd.get())) return arm_kill_check(unit, check + 1);

@@ -94,3 +94,36 @@ TEST_CASE(
     CHECK(d.cgroup_pids("held").empty());
     CHECK(d.stop() == 0);
 }
+
+TEST_CASE("a workload in backoff whose stop waits for its dependent is not started again") {
+    require_root();
+    Daemon d;
+    d.write_manifest("base.yaml",
+                     workload_yaml("base",
+                                   "  command: [/bin/sh, -c, \"sleep 0.3; exit 1\"]\n"
+                                   "  restart: {policy: always, backoff: {initial: 1500ms, "
+                                   "max: 1500ms}}\n"));
+    // Ignores SIGTERM: its stop takes the whole grace period, and base's waits for it.
+    d.write_manifest("top.yaml",
+                     workload_yaml("top",
+                                   "  command: [/bin/sh, -c, \"trap '' TERM; while :; do sleep "
+                                   "0.1; done\"]\n"
+                                   "  dependsOn: [{name: base, condition: started}]\n"
+                                   "  stopTimeout: 4s\n"));
+    d.start();
+    REQUIRE(d.wait_state("top", "running"));
+    REQUIRE(d.wait_state("base", "backoff"));
+    auto starts = [&] {
+        std::string out = d.daemon_output();
+        std::size_t n = 0;
+        for (auto at = out.find("base: started, pid"); at != std::string::npos;
+             at = out.find("base: started, pid", at + 1))
+            ++n;
+        return n;
+    };
+    std::size_t before = starts();
+    ::kill(d.pid(), SIGTERM);
+    CHECK(d.stop() == 0);
+    // base's backoff timer (1.5 s) ended during top's 4 s stop: base stayed down.
+    CHECK(starts() == before);
+}
