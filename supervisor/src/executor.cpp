@@ -50,14 +50,10 @@ constexpr int kKillReportEvery = 6;
 
 // "state D, in zap_pid_ns_processes": what a process is doing, from /proc (for the log).
 std::string describe_process(pid_t pid) {
-    std::string base = "/proc/" + std::to_string(pid);
-    std::ifstream stat_file(base + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
-    // The command name (field 2) may hold spaces and parentheses: the state follows the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) return "gone from /proc";
-    std::string out = std::string("state ") + stat[close + 2];
-    std::ifstream wchan_file(base + "/wchan");
+    auto fields = proc_stat_fields(pid);
+    if (!fields) return "gone from /proc";
+    std::string out = std::string("state ") + fields->front();
+    std::ifstream wchan_file("/proc/" + std::to_string(pid) + "/wchan");
     std::string wchan;
     if (wchan_file >> wchan && wchan != "0") out += ", in " + wchan;
     return out;
@@ -201,7 +197,7 @@ void Core::finish_child_setup(Unit& unit) {
         {std::move(unit.process), std::move(unit.start_report), unit.name()});
     UniqueFd out = std::move(unit.start_out);
     UniqueFd err = std::move(unit.start_err);
-    unit.process = {};
+    unit.process = {};  // moved from, but its pid is still set
     if (!process) return start_failed(unit, process.error());
     unit.capture.attach(loop_, std::move(out), std::move(err));
     // The holder keeps a copy of each read end: the pipes outlive this daemon (fd_store.hpp).

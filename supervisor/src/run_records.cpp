@@ -54,13 +54,19 @@ Status write_run_records(const std::filesystem::path& file, const RunRecords& re
     return write_file_atomic(file, Json{{"workloads", list}}.dump(), Durability::process_crash);
 }
 
-std::optional<std::uint64_t> process_start_time(pid_t pid) {
+std::optional<std::string> proc_stat_fields(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
     auto close = text.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(text.substr(close + 2));
+    if (close == std::string::npos || close + 2 >= text.size()) return std::nullopt;
+    return text.substr(close + 2);
+}
+
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+    auto text = proc_stat_fields(pid);
+    if (!text) return std::nullopt;
+    std::istringstream fields(*text);
     std::string field;
     for (int i = 3; i <= 22 && fields >> field; ++i)
         if (i == 22) return std::stoull(field);
