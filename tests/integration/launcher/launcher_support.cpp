@@ -25,7 +25,8 @@ namespace edgevisor::testing {
 std::string checker_path() {
     const std::string built = EDGEVISOR_CHECKER;
     if (!built.starts_with("/tmp/")) return built;
-    const std::filesystem::path dir = "/var/tmp/edgevisor-tests";
+    // Not /var/tmp: a workload gets a fresh one by default (secure defaults).
+    const std::filesystem::path dir = "/var/lib/edgevisor-tests/bin";
     const auto target = dir / "edgevisor-checker";
     // Copy, then rename: test processes run one after another but may overlap under ctest -j.
     const auto temp = dir / ("edgevisor-checker." + std::to_string(::getpid()));
