@@ -54,9 +54,12 @@ TEST_CASE("editing one manifest restarts only its workload, a resource-only edit
         d.write_manifest("a.yaml", workload_yaml("alpha",
                                                  "  command: [/bin/sleep, \"2000\"]\n"
                                                  "  isolation: {init: true}\n"));
-        REQUIRE(d.wait_for(
-            [&](const Json&) { return pid_of(d, "alpha") != alpha && pid_of(d, "alpha") > 0; }));
-        CHECK(d.workload("alpha")->value("state", "") == "running");
+        // The new pid shows while the child still sets up (state starting): wait for both.
+        REQUIRE(d.wait_for([&](const Json&) {
+            auto w = d.workload("alpha");
+            return pid_of(d, "alpha") != alpha && pid_of(d, "alpha") > 0 &&
+                   w->value("state", "") == "running";
+        }));
         CHECK(pid_of(d, "beta") == beta);
         CHECK(d.cgroup_pids("beta").size() == 2);  // init and sleep, no duplicate
     }

@@ -13,13 +13,14 @@
 
 #include "daemon_support.hpp"
 #include "skip.hpp"
+#include "staged_program.hpp"
 
 using namespace edgevisor::testing;
 
 namespace {
 
-const std::string kChecker = EDGEVISOR_CHECKER;
-const std::string kSdNotifyProgram = EDGEVISOR_SD_NOTIFY_PROGRAM;
+const std::string kChecker = staged_program(EDGEVISOR_CHECKER);
+const std::string kSdNotifyProgram = staged_program(EDGEVISOR_SD_NOTIFY_PROGRAM);
 
 std::vector<std::string> lines(const std::string& file) {
     std::ifstream in(file);

@@ -19,26 +19,12 @@
 
 #include "id_range.hpp"
 #include "skip.hpp"
+#include "staged_program.hpp"
 
 namespace edgevisor::testing {
 
 std::string checker_path() {
-    const std::string built = EDGEVISOR_CHECKER;
-    if (!built.starts_with("/tmp/")) return built;
-    // Not /var/tmp: a workload gets a fresh one by default (secure defaults).
-    const std::filesystem::path dir = "/var/lib/edgevisor-tests/bin";
-    const auto target = dir / "edgevisor-checker";
-    // Copy, then rename: test processes run one after another but may overlap under ctest -j.
-    const auto temp = dir / ("edgevisor-checker." + std::to_string(::getpid()));
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!ec)
-        std::filesystem::copy_file(built, temp, std::filesystem::copy_options::overwrite_existing,
-                                   ec);
-    if (!ec) std::filesystem::rename(temp, target, ec);
-    // Without root the copy fails, and so would every test that needs the checker: those
-    // tests skip on require_root() before they use it.
-    return ec ? built : target.string();
+    return staged_program(EDGEVISOR_CHECKER);
 }
 
 manifests::Workload checker_workload(std::vector<std::string> args) {

@@ -15,9 +15,7 @@
 
 namespace edgevisor::testing {
 
-// The checker as workloads see it. checker_workload() mounts a tmpfs on /tmp, which would hide
-// a build tree under /tmp (a CI clone may live there): such a checker is first copied out to
-// /var/lib/edgevisor-tests/bin. Elsewhere it is the built file itself.
+// The checker as workloads see it (staged_program: out of a build tree under /tmp).
 std::string checker_path();
 inline const std::string kChecker = checker_path();
 
