@@ -114,7 +114,9 @@ bool WorkloadHealth::ready() const {
 std::string WorkloadHealth::status() const {
     if (!startup_ && !liveness_ && !readiness_) return "";
     if (!started()) return "starting";
-    if (liveness_ && liveness_->failures_in_a_row() > 0) return "unhealthy";
+    // Below its failureThreshold a liveness failure is tolerated, as the threshold says (a
+    // probe that runs while the program still starts, a slow moment): not yet unhealthy.
+    if (liveness_ && liveness_->passing() == false) return "unhealthy";
     if (!readiness_) return "healthy";
     if (readiness_->passing() == true) return "healthy";
     return was_ready_ ? "unhealthy" : "starting";
