@@ -10,10 +10,13 @@
 
 namespace edgevisor::testing {
 
-// The path of shared/data/<relative>; skips the test loudly when it is not there.
+// The path of shared/data/<relative>; skips the test loudly when it is not there. First where
+// CMake found it (its real path, which a test guest shares), then beside the sources.
 inline std::string shared_data_path(const std::string& relative) {
     const std::filesystem::path source = EDGEVISOR_SOURCE_DIR;
-    for (const auto& base : {source / "../shared/data", source / "../../shared/data"}) {
+    const std::filesystem::path configured = EDGEVISOR_SHARED_DATA;
+    for (const auto& base : {configured, source / "../shared/data", source / "../../shared/data"}) {
+        if (base.empty()) continue;
         if (std::filesystem::exists(base / relative)) {
             return std::filesystem::weakly_canonical(base / relative).string();
         }

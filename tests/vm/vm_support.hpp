@@ -27,6 +27,7 @@
 #include "edgevisor/manifests/spec.hpp"
 #include "id_range.hpp"
 #include "skip.hpp"
+#include "staged_program.hpp"
 
 namespace edgevisor::vmtest {
 
@@ -34,7 +35,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 inline constexpr std::uint64_t kMiB = 1024 * 1024;
-inline constexpr const char* kWorkloadProgram = EDGEVISOR_VM_WORKLOAD;  // vm_workload.cpp
+// vm_workload.cpp, where a workload can exec it (out of a build tree under /tmp, which a
+// workload's fresh /tmp hides: staged_program copies it into the guest's root).
+inline const std::string kWorkloadProgram = testing::staged_program(EDGEVISOR_VM_WORKLOAD);
 
 // Outside the guest these tests would only meet the host's controller-less cgroup2 mount.
 inline void require_vm() {
