@@ -15,7 +15,7 @@
 //            one group push, time until the first and until every node sent APPLIED.
 // Not a test: nothing asserts a time.
 //
-//   edgevisor-fleet-bench [-n ROUNDS] [--nodes N] [--fan-rounds R] (as root)
+//   edgevisor-fleet-bench [-n ROUNDS] [--idle-rounds R] [--nodes N] [--fan-rounds R] (as root)
 #include <signal.h>
 #include <unistd.h>
 
@@ -46,6 +46,10 @@ using Clock = std::chrono::steady_clock;
 
 // The shipped default: what a node in the field writes for every push.
 constexpr const char* kLogLevel = "info";
+// The daemon gives back its start-up pages 5 s after a change (release_clean_pages); idle
+// memory is read after two rounds of resource sampling (every 10 s) have run since.
+constexpr auto kReleased = std::chrono::seconds(8);
+constexpr auto kIdle = std::chrono::seconds(30);
 
 // A node document of sleepers named `name`, `name`-1, ... (count of them).
 std::string document(std::uint64_t revision, const std::string& name, int count = 1) {
@@ -180,46 +184,57 @@ Idle idle_of(pid_t pid) {
             threads_of(pid)};
 }
 
-// The push rounds over one link, then the daemon idle with 10 workloads; nullopt on failure.
-std::optional<Idle> push_rounds(const Link& link, int rounds) {
+// The push rounds over one link, then `idle_rounds` more each after the daemon was idle long
+// enough to give back its start-up pages (5 s after a change), then the daemon idle with 10
+// workloads; nullopt on failure.
+std::optional<Idle> push_rounds(const Link& link, int rounds, int idle_rounds) {
     Daemon daemon(link.node_config(), "{id: bench-0, groups: [bench]}", kLogLevel);
     daemon.start();
     auto client = connect(link);
     const std::string node = "edgevisor/v1/nodes/bench-0/";
     if (!client->subscribe({node + "ack"})) return std::nullopt;
-    std::vector<double> received, applied;
-    for (int round = 1; round <= rounds; ++round) {
+    std::vector<double> received, applied, received_idle, applied_idle;
+    auto push = [&](int round, std::vector<double>& into_received,
+                    std::vector<double>& into_applied) {
         auto start = Clock::now();
         double got = 0;
         if (!client->publish(node + "desired", document(round, "w" + std::to_string(round)), true))
-            return std::nullopt;
+            return false;
         bool ok = follow_acks(*client, [&](const nlohmann::json& ack) {
             if (ack["revision"] != round) return false;
             if (ack["status"] == "RECEIVED") got = ms_since(start);
             if (ack["status"] != "APPLIED") return false;
-            applied.push_back(ms_since(start));
-            received.push_back(got);
+            into_applied.push_back(ms_since(start));
+            into_received.push_back(got);
             return true;
         });
-        if (!ok) {
+        if (!ok)
             std::fprintf(stderr, "fleet-bench: %s: revision %d was not applied:\n%s\n", link.name,
                          round, daemon.daemon_output().c_str());
-            return std::nullopt;
-        }
+        return ok;
+    };
+    for (int round = 1; round <= rounds; ++round)
+        if (!push(round, received, applied)) return std::nullopt;
+    for (int round = rounds + 1; round <= rounds + idle_rounds; ++round) {
+        std::this_thread::sleep_for(kReleased);
+        if (!push(round, received_idle, applied_idle)) return std::nullopt;
     }
     if (rounds > 0) {
         print(std::string("push -> RECEIVED (persisted), ") + link.name,
               bench::summarize(received));
         print(std::string("push -> APPLIED (running), ") + link.name, bench::summarize(applied));
     }
-    // Idle memory: connected, ten workloads, nothing happening for a second.
-    const std::uint64_t ten = rounds + 1;
+    if (idle_rounds > 0)
+        print(std::string("... after 8 s idle, pages released, ") + link.name,
+              bench::summarize(applied_idle));
+    // Idle memory: connected, ten workloads, nothing happening.
+    const std::uint64_t ten = rounds + idle_rounds + 1;
     if (!client->publish(node + "desired", document(ten, "idle", 10), true)) return std::nullopt;
     if (!follow_acks(*client, [&](const nlohmann::json& ack) {
             return ack["revision"] == ten && ack["status"] == "APPLIED";
         }))
         return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::this_thread::sleep_for(kIdle);
     Idle idle = idle_of(daemon.pid());
     daemon.stop();
     return idle;
@@ -243,7 +258,7 @@ std::optional<Idle> idle_without_mqtt() {
                      daemon.daemon_output().c_str());
         return std::nullopt;
     }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::this_thread::sleep_for(kIdle);
     Idle idle = idle_of(daemon.pid());
     daemon.stop();
     return idle;
@@ -260,7 +275,7 @@ std::optional<Idle> idle_with_bundle(Link& tls) {
     }
     tls.node_ca = tls.pki->dir / "bundle.pem";
     write_file(tls.node_ca, read_file(tls.pki->ca) + read_file(system));
-    auto idle = push_rounds(tls, 0);
+    auto idle = push_rounds(tls, 0, 0);
     tls.node_ca.clear();
     return idle;
 }
@@ -269,7 +284,7 @@ std::optional<Idle> idle_with_bundle(Link& tls) {
 // code, read-only and data parts under it when it is large; kinds under 32 KiB everywhere are
 // summed in one row.
 void print_memory(const std::vector<std::pair<std::string, Idle>>& columns) {
-    std::printf("\nedgevisord idle, 10 workloads, 1 s after the last change     (KiB)\n%-40s", "");
+    std::printf("\nedgevisord idle, 10 workloads, 30 s after the last change    (KiB)\n%-40s", "");
     for (const auto& [label, idle] : columns) std::printf(" %10s", label.c_str());
     auto row = [&](const std::string& name, auto value) {
         std::printf("\n%-40s", name.c_str());
@@ -410,8 +425,10 @@ int fan_out(const Link& link, int nodes, int rounds) {
 
 int main(int argc, char** argv) {
     CLI::App app{"edgevisor-fleet-bench: push latency, group fan-out and idle memory over MQTT"};
-    int rounds = 30, nodes = 10, fan_rounds = 5;
+    int rounds = 30, idle_rounds = 5, nodes = 10, fan_rounds = 5;
     app.add_option("-n", rounds, "push rounds (over plain TCP, then over TLS)");
+    app.add_option("--idle-rounds", idle_rounds,
+                   "push rounds more, each after 8 s idle (start-up pages released)");
     app.add_option("--nodes", nodes, "daemons in the fan-out group")->check(CLI::Range(1, 500));
     app.add_option("--fan-rounds", fan_rounds, "group pushes");
     CLI11_PARSE(app, argc, argv);
@@ -422,9 +439,9 @@ int main(int argc, char** argv) {
     Link tls = tls_link();
     auto local_idle = idle_without_mqtt();
     if (!local_idle) return 1;
-    auto plain_idle = push_rounds(plain, rounds);
+    auto plain_idle = push_rounds(plain, rounds, idle_rounds);
     if (!plain_idle) return 1;
-    auto tls_idle = push_rounds(tls, rounds);
+    auto tls_idle = push_rounds(tls, rounds, idle_rounds);
     if (!tls_idle) return 1;
     auto bundle_idle = idle_with_bundle(tls);
     tls.broker.reset();

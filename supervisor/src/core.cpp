@@ -8,6 +8,7 @@
 
 #include "edgevisor/atomic_file.hpp"
 #include "edgevisor/log.hpp"
+#include "edgevisor/page_release.hpp"
 #include "systemd_unit.hpp"
 
 namespace edgevisor::supervisor {
@@ -149,6 +150,34 @@ void Core::announce_ready() {
     emit_event("", "ready", summary());
     if (options_.on_ready) options_.on_ready();
     log::info("edgevisord: node {} ready: {}", node_id_, summary());
+    schedule_page_release();
+}
+
+// supervisor.releaseMemoryAfter (5 s) after start-up and after each reconcile that changed
+// something (a burst of parsing, planning and launching), the pages only that burst needed are
+// given back (release_clean_pages). Each new burst pushes the release back; it waits for launches
+// still setting up. Reconciles are rare, so pages are not read back again and again.
+void Core::schedule_page_release() {
+    const auto delay = config_.supervisor.release_memory_after;
+    if (delay.count() == 0) return;
+    page_release_timer_ = loop_.add_timer(EventLoop::now() + delay, [this] {
+        if (std::ranges::any_of(units_,
+                                [](const auto& e) { return e.second->start_report.valid(); })) {
+            schedule_page_release();
+            return Status{};
+        }
+        auto released = release_clean_pages();
+        if (!released) {
+            log::warn("memory: start-up pages kept: {}", released.error().describe());
+        } else {
+            if (released->failed > 0)
+                log::warn("memory: {} mappings kept, the first: {}", released->failed,
+                          released->first_failure.describe());
+            log::debug("memory: start-up pages released ({} mappings, {} KB advised)",
+                       released->mappings, released->bytes / 1024);
+        }
+        return Status{};
+    });
 }
 
 // Connects to the log pipes' holder (starting it through `launcher`, as the scope's first
@@ -255,6 +284,7 @@ void Core::reconcile() {
               std::chrono::duration_cast<us>(planned - began).count(),
               std::chrono::duration_cast<us>(done - planned).count());
     snapshot_dirty_ = true;
+    if (ready_ && !steps.empty()) schedule_page_release();
 }
 
 void Core::carry_out(const PlannedStep& step, const MergedDesired& desired) {

@@ -91,6 +91,7 @@ class Core final : public Supervisor {
     void finish_child_setup(Unit& unit);
     void start_failed(Unit& unit, const Error& error);
     void announce_ready();
+    void schedule_page_release();
     void on_exit(Unit& unit);
     void close_run(Unit& unit, bool success);  // on_exit after the status is known
     void end_run(Unit& unit, bool success);
@@ -166,7 +167,7 @@ class Core final : public Supervisor {
     std::vector<telemetry::LayerConflict> conflicts_;  // of the last reconcile
     std::uint64_t next_seq_ = 1;
     std::uint64_t api_revision_ = 0;
-    Source prepare_, sighup_, sample_timer_;
+    Source prepare_, sighup_, sample_timer_, page_release_timer_;
     // The node's figures, sampled with the workloads' (sample_node).
     std::optional<health::NodeSampler> node_sampler_;
     std::optional<health::NodeSample> node_sample_;

@@ -5,7 +5,8 @@ namespace edgevisor::manifests::detail {
 
 void parse_supervisor_section(Context& ctx, const yaml::Node& node, NodeConfig& out) {
     MapReader map(ctx, node, "supervisor",
-                  {"debounce", "stableRun", "crashLoopAfter", "watchdog", "sampleInterval"});
+                  {"debounce", "stableRun", "crashLoopAfter", "watchdog", "sampleInterval",
+                   "releaseMemoryAfter"});
     if (!map) return;
     SupervisorConfig& s = out.supervisor;
     map.duration("debounce", s.debounce, Duration{0});
@@ -13,6 +14,7 @@ void parse_supervisor_section(Context& ctx, const yaml::Node& node, NodeConfig& 
     map.number("crashLoopAfter", s.crash_loop_after, 1, 1000);
     map.duration("watchdog", s.watchdog, Duration{0});
     map.duration("sampleInterval", s.sample_interval, Duration{100});
+    map.duration("releaseMemoryAfter", s.release_memory_after, Duration{0});
 }
 
 std::string render_supervisor_section(const NodeConfig& config) {
@@ -21,7 +23,8 @@ std::string render_supervisor_section(const NodeConfig& config) {
            "\n  stableRun: " + duration_text(s.stable_run) +
            "\n  crashLoopAfter: " + std::to_string(s.crash_loop_after) +
            "\n  watchdog: " + duration_text(s.watchdog) +
-           "\n  sampleInterval: " + duration_text(s.sample_interval) + "\n";
+           "\n  sampleInterval: " + duration_text(s.sample_interval) +
+           "\n  releaseMemoryAfter: " + duration_text(s.release_memory_after) + "\n";
 }
 
 }  // namespace edgevisor::manifests::detail

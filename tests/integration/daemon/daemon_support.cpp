@@ -109,7 +109,7 @@ void Daemon::start() {
             limit.rlim_cur = open_files_soft_;
             ::setrlimit(RLIMIT_NOFILE, &limit);
         }
-        ::execl(EDGEVISOR_EDGEVISORD, "edgevisord", "--config", config_path_.c_str(), nullptr);
+        ::execl(program_.c_str(), "edgevisord", "--config", config_path_.c_str(), nullptr);
         ::_exit(127);
     }
 }

@@ -33,6 +33,8 @@ class Daemon {
     Daemon& operator=(const Daemon&) = delete;
 
     void start();  // forks and execs edgevisord --config
+    // Another edgevisord file to exec (before start()), e.g. a private copy.
+    void set_program(const std::string& path) { program_ = path; }
     // NAME=value for the daemon's environment (before start()).
     void set_env(const std::string& name, const std::string& value) {
         env_.push_back({name, value});
@@ -69,6 +71,7 @@ class Daemon {
 
   private:
     std::string dir_, subtree_, config_path_;
+    std::string program_ = EDGEVISOR_EDGEVISORD;
     pid_t pid_ = -1;
     std::vector<std::pair<std::string, std::string>> env_;
     unsigned long open_files_soft_ = 0;

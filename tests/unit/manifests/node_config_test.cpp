@@ -12,6 +12,7 @@ TEST_CASE("an empty node config is the embedded defaults") {
     CHECK(r.config.paths.state == "/var/lib/edgevisor");
     CHECK(r.config.paths.runtime == "/run/edgevisor");
     CHECK(r.config.paths.logs == "/var/log/edgevisor");
+    CHECK(r.config.supervisor.release_memory_after == Duration{5000});
     CHECK_FALSE(r.config.cgroup.allow_missing_controllers);
     CHECK(r.config.log.level == "info");
     CHECK(r.config.node.id.empty());
@@ -24,7 +25,8 @@ node: {id: edge-0042, groups: [line-3, eu-west], labels: {site: plant-7}}
 paths: {manifests: /m, state: /s, runtime: /r, logs: /l}
 cgroup: {allowMissingControllers: true, layout: delegated, subtree: a/b}
 log: {level: debug}
-supervisor: {debounce: 1s, stableRun: 30s, crashLoopAfter: 3, watchdog: 5s}
+supervisor: {debounce: 1s, stableRun: 30s, crashLoopAfter: 3, watchdog: 5s,
+             releaseMemoryAfter: 0}
 idPool: {first: 100000, size: 1000, count: 10}
 dbus: {bus: "unix:path=/run/x", adminGroup: wheel}
 )",
@@ -41,6 +43,7 @@ dbus: {bus: "unix:path=/run/x", adminGroup: wheel}
     CHECK(c.log.level == "debug");
     CHECK(c.supervisor.debounce == Duration{1000});
     CHECK(c.supervisor.crash_loop_after == 3);
+    CHECK(c.supervisor.release_memory_after == Duration{0});
     CHECK(c.id_pool.count == 10);
     CHECK(c.dbus.bus == "unix:path=/run/x");
     CHECK(c.dbus.admin_group == "wheel");

@@ -54,6 +54,8 @@ struct SupervisorConfig {
     std::uint32_t crash_loop_after = 5;  // failed runs in a row (no stable run) -> crash-loop
     Duration watchdog{0};                // 0: WATCHDOG_USEC from systemd decides (half of it)
     Duration sample_interval{10000};     // resource figures of every workload, one timer
+    // Start-up pages given back this long after the last change (release_clean_pages); 0: never.
+    Duration release_memory_after{5000};
 };
 
 // Per-workload user namespace id ranges: `count` ranges of `size` ids from `first`. The
