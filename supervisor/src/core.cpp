@@ -116,6 +116,8 @@ Status Core::boot() {
     auto tree = isolation::CgroupTree::open(cgroup);
     if (!tree) return std::unexpected(tree.error().wrap("cgroup"));
     cgroups_.emplace(std::move(*tree));
+    // Before recover(): an adopted workload's probes start there and hold the reaper.
+    reaper_ = std::make_unique<health::Reaper>(loop_);
     recover();
     fds_.attach(loop_);  // from here on, hand-overs to the holder never block the loop
     if (auto st = files_.watch(loop_, config_.supervisor.debounce,
@@ -128,7 +130,6 @@ Status Core::boot() {
         before_wait();
         return Status{};
     });
-    reaper_ = std::make_unique<health::Reaper>(loop_);
     arm_sampling();
     reconcile();
     booted_ = true;

@@ -105,3 +105,30 @@ TEST_CASE("after kill -9, a spec changed meanwhile is stopped before its replace
     CHECK(d.cgroup_pids("alpha").size() == 2);  // the new init and sleep only
     CHECK(d.stop() == 0);
 }
+
+TEST_CASE(
+    "an adopted workload's probe still running at shutdown is cancelled and the daemon exits 0") {
+    require_root();
+    Daemon d;
+    // initialDelay 0 and a 5 s probe: a restarted daemon starts one at adoption, and SIGTERM
+    // two seconds later cancels it mid-run (which crashed the daemon when the probes of adopted
+    // workloads were started before its reaper existed).
+    d.write_manifest("a.yaml", workload_yaml("alpha",
+                                             "  command: [/bin/sleep, \"1000\"]\n"
+                                             "  isolation: {init: true}\n"
+                                             "  health:\n"
+                                             "    liveness: {exec: [/bin/sleep, \"5\"], "
+                                             "interval: 1s, timeout: 10s}\n"));
+    d.start();
+    REQUIRE(d.wait_state("alpha", "running"));
+    auto alpha = pid_of(d, "alpha");
+    d.kill9();
+    d.start();
+    REQUIRE(d.wait_for([&](const Json&) {
+        return d.daemon_output().find("recover: alpha: adopted") != std::string::npos;
+    }));
+    std::this_thread::sleep_for(2s);
+    CHECK(pid_of(d, "alpha") == alpha);
+    CHECK(d.stop() == 0);
+    CHECK_FALSE(process_alive(static_cast<pid_t>(alpha)));
+}

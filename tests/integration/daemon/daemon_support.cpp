@@ -137,6 +137,10 @@ void Daemon::kill9() {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
+    // The dead daemon's snapshot would answer the next wait_for (ready: true) before the
+    // restarted daemon has written its own.
+    std::error_code ec;
+    fs::remove(dir_ + "/run/status.json", ec);
 }
 
 std::string Daemon::manifest_path(const std::string& file) const {
