@@ -9,26 +9,12 @@
 #include <cstdint>
 #include <string>
 
+#include "edgevisor/atomic_file.hpp"
 #include "edgevisor/unique_fd.hpp"
 
 namespace edgevisor {
 
 namespace {
-
-// /proc/self/maps is generated as it is read: read() until the end, not stat's size.
-Result<std::string> read_maps() {
-    UniqueFd fd(::open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
-    if (!fd) return fail_errno("open", "/proc/self/maps");
-    std::string text;
-    char buffer[16384];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail_errno("read", "/proc/self/maps");
-        if (n == 0) return text;
-        text.append(buffer, static_cast<std::size_t>(n));
-    }
-}
 
 bool parse_hex(std::string_view text, std::uintptr_t& value) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
@@ -65,7 +51,8 @@ bool releasable_mapping(std::string_view line, std::uintptr_t& start, std::uintp
 }
 
 Result<PageRelease> release_clean_pages() {
-    auto maps = read_maps();
+    // Regular to stat, generated as it is read: read_file reads it to its end.
+    auto maps = read_file("/proc/self/maps");
     if (!maps) return std::unexpected(maps.error());
     PageRelease release;
     std::string_view text = *maps;

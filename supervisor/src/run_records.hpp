@@ -33,9 +33,9 @@ using RunRecords = std::map<std::string, RunRecord>;
 Result<RunRecords> read_run_records(const std::filesystem::path& file);
 Status write_run_records(const std::filesystem::path& file, const RunRecords& records);
 
-// The start time of a live process (field 22 of /proc/<pid>/stat), nullopt when it is gone.
 // /proc/<pid>/stat from field 3 (the state) on, or nullopt when the process is gone.
 std::optional<std::string> proc_stat_fields(pid_t pid);
+// The start time of a live process (field 22 of /proc/<pid>/stat), nullopt when it is gone.
 std::optional<std::uint64_t> process_start_time(pid_t pid);
 const std::string& current_boot_id();
 

@@ -21,10 +21,11 @@ struct PageRelease {
 };
 
 // madvise(MADV_RANDOM, then MADV_PAGEOUT) on every private, non-writable, file-backed mapping of
-// this process (its binary's text and rodata, the libraries'): the kernel unmaps the pages no other
-// process maps and frees those that are clean; shared ones stay. A mapping the kernel refuses is
-// counted and skipped. Then malloc_trim(0). Writable and
-// anonymous memory is never touched (without swap it could not go anywhere anyway).
+// this process (its binary's text and rodata, the libraries'): the kernel unmaps the pages no
+// other process maps and frees those that are clean; shared ones stay. A mapping the kernel
+// refuses is counted and skipped. Then the binary's unmapped cached pages are dropped and
+// malloc_trim(0). Writable and anonymous memory is never touched (without swap it could not go
+// anywhere anyway).
 Result<PageRelease> release_clean_pages();
 
 // One line of /proc/PID/maps: true when it is a mapping release_clean_pages() advises; `start`

@@ -19,13 +19,8 @@
 
 #include "id_range.hpp"
 #include "skip.hpp"
-#include "staged_program.hpp"
 
 namespace edgevisor::testing {
-
-std::string checker_path() {
-    return staged_program(EDGEVISOR_CHECKER);
-}
 
 manifests::Workload checker_workload(std::vector<std::string> args) {
     manifests::Workload w;

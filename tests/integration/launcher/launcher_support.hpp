@@ -12,12 +12,12 @@
 #include "edgevisor/isolation/launcher.hpp"
 #include "edgevisor/manifests/spec.hpp"
 #include "id_range.hpp"
+#include "staged_program.hpp"
 
 namespace edgevisor::testing {
 
 // The checker as workloads see it (staged_program: out of a build tree under /tmp).
-std::string checker_path();
-inline const std::string kChecker = checker_path();
+inline const std::string kChecker = staged_program(EDGEVISOR_CHECKER);
 
 // A workload named "checker" running the checker with `args`, with the manifest defaults
 // (every namespace, user included; network none; host root read-only) plus tmpfs /tmp of 16 MiB.
